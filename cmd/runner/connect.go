@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/aipflow/runner/console"
+	"github.com/aipflow/runner/console/consolesim"
+)
+
+// connFlags are the connection settings shared by commands that talk to a
+// Console.
+type connFlags struct {
+	url      string
+	user     string
+	simulate bool
+	speed    float64
+}
+
+func (f *connFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.url, "console-url", "", "Console address (default $AIP_CONSOLE_URL)")
+	fs.StringVar(&f.user, "user", "", "user name for Basic auth; the API key is then the password (default $AIP_CONSOLE_USER)")
+	fs.BoolVar(&f.simulate, "simulate", false, "run against a Console simulator started in this process, with demo applications")
+	fs.Float64Var(&f.speed, "speed", 100, "with --simulate, how many times faster than real time the simulated Console runs")
+}
+
+// conn is a Console session ready for use, and how to end it.
+type conn struct {
+	client *console.Client
+	speed  float64
+	close  func()
+}
+
+// connect opens a session with the Console, or starts a simulator with
+// --simulate. A refused key or an unreachable Console exits 3.
+func (a *app) connect(ctx context.Context, f *connFlags) (*conn, error) {
+	c := &conn{speed: 1, close: func() {}}
+	url, key, user := f.url, a.getenv("AIP_CONSOLE_API_KEY"), f.user
+	if url == "" {
+		url = a.getenv("AIP_CONSOLE_URL")
+	}
+	if user == "" {
+		user = a.getenv("AIP_CONSOLE_USER")
+	}
+	if f.simulate {
+		if f.speed < 1 {
+			return nil, fmt.Errorf("--speed %v: must be at least 1", f.speed)
+		}
+		sim, err := startSimulator(f.speed, a.simulator, a.simulatorKey)
+		if err != nil {
+			return nil, withCode(exitConsole, err)
+		}
+		url, key, user, c.speed, c.close = sim.url, sim.key, "", f.speed, sim.close
+	}
+	if url == "" {
+		return nil, errors.New("no Console address: pass --console-url or set AIP_CONSOLE_URL (or use --simulate)")
+	}
+	if key == "" {
+		return nil, errors.New("no API key: set AIP_CONSOLE_API_KEY")
+	}
+	client, err := console.New(console.Options{
+		BaseURL: url, APIKey: console.Secret(key), User: user, Logger: a.logger(),
+	})
+	if err != nil {
+		c.close()
+		return nil, err
+	}
+	if err := client.Login(ctx); err != nil {
+		c.close()
+		return nil, withCode(exitConsole, loginError(err))
+	}
+	c.client = client
+	return c, nil
+}
+
+// loginError says what a failed login means for the user.
+func loginError(err error) error {
+	switch {
+	case errors.Is(err, console.ErrUnauthorized):
+		return fmt.Errorf("the Console refused the credentials (HTTP 401): check AIP_CONSOLE_API_KEY: %w", err)
+	case errors.Is(err, console.ErrUnreachable):
+		return fmt.Errorf("the Console is unreachable: %w", err)
+	}
+	return fmt.Errorf("log in to the Console: %w", err)
+}
+
+// simulator is a Console simulator serving on loopback.
+type simulator struct {
+	url, key string
+	close    func()
+}
+
+// startSimulator serves a simulator on a free loopback port: sim, which
+// accepts key, when not nil, else a new one with demo applications where a
+// Console step takes 20 s of simulated time and a new random key.
+func startSimulator(speed float64, sim *consolesim.Server, key string) (*simulator, error) {
+	if sim == nil {
+		key = "sim-" + randomHex(16)
+		sim = consolesim.New(consolesim.Options{
+			APIKey:   key,
+			StepTime: time.Duration(float64(20*time.Second) / speed),
+		})
+		consolesim.SeedDemo(sim)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("start simulator: %w", err)
+	}
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	return &simulator{
+		url: "http://" + ln.Addr().String(),
+		key: key,
+		close: func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(ctx)
+		},
+	}, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aipflow/runner/console/consolejobs"
+	"github.com/aipflow/runner/engine"
+)
+
+type runFlags struct {
+	conn        connFlags
+	inputs      []string
+	maxParallel int
+}
+
+func (a *app) runCmd() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run FILE",
+		Short: "Run a workflow against a Console",
+		Example: `  runner run workflows/backup-analyze-consolidate.yaml --simulate -i app=demo-app
+  AIP_CONSOLE_URL=https://console:8081 AIP_CONSOLE_API_KEY=... \
+    runner run nightly.yaml -i app=Webi --max-parallel 2`,
+		Args: exactFile,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.run(cmd.Context(), args[0], &f)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringArrayVarP(&f.inputs, "input", "i", nil, "set a workflow input, as name=value (repeatable)")
+	fs.IntVar(&f.maxParallel, "max-parallel", 4, "how many steps may run at the same time")
+	f.conn.register(fs)
+	return cmd
+}
+
+// exactFile accepts exactly one workflow file argument.
+func exactFile(_ *cobra.Command, args []string) error {
+	switch {
+	case len(args) == 0:
+		return fmt.Errorf("missing workflow file")
+	case len(args) > 1:
+		return fmt.Errorf("unexpected argument %q", args[1])
+	}
+	return nil
+}
+
+func (a *app) run(ctx context.Context, file string, f *runFlags) error {
+	if f.maxParallel < 1 {
+		return fmt.Errorf("--max-parallel %d: must be at least 1", f.maxParallel)
+	}
+	given, err := parseInputs(f.inputs)
+	if err != nil {
+		return err
+	}
+	p, err := a.load(file)
+	if err != nil {
+		return err
+	}
+	inputs, err := engine.ResolveInputs(p.Workflow, given)
+	if err != nil {
+		a.printErrors(err)
+		return withCode(exitInvalid, nil)
+	}
+	c, err := a.connect(ctx, &f.conn)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+
+	runID := time.Now().UTC().Format("20060102-150405") + "-" + randomHex(3)
+	fmt.Fprintf(a.stderr, "run %s: workflow %s, %d steps\n", runID, p.Workflow.Name, len(p.Nodes))
+	res, err := engine.Run(ctx, p, engine.Options{
+		Jobs:        consolejobs.Service{Client: c.client},
+		Inputs:      inputs,
+		Env:         environ(),
+		RunID:       runID,
+		MaxParallel: f.maxParallel,
+		Speed:       c.speed,
+		Observer:    newProgress(a.stderr, p).event,
+		Logger:      a.logger(),
+	})
+	if err != nil {
+		return withCode(exitFailed, err)
+	}
+	printSummary(a.stdout, res)
+	switch {
+	case ctx.Err() != nil:
+		return withCode(exitInterrupted, fmt.Errorf("run %s interrupted", runID))
+	case res.Failed():
+		return withCode(exitFailed, fmt.Errorf("run %s failed", runID))
+	}
+	return nil
+}
+
+// parseInputs reads -i name=value flags.
+func parseInputs(flags []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, kv := range flags {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok || name == "" {
+			return nil, fmt.Errorf("-i %q: write name=value", kv)
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("-i %s: given twice", name)
+		}
+		out[name] = value
+	}
+	return out, nil
+}
+
+// environ is what workflow expressions see as env: the process
+// environment without the Console credentials.
+func environ() map[string]string {
+	out := map[string]string{}
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		if k == "AIP_CONSOLE_API_KEY" || strings.Contains(k, "PASSWORD") || strings.Contains(k, "SECRET") ||
+			strings.Contains(k, "TOKEN") {
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}

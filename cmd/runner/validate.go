@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aipflow/runner/engine"
+	"github.com/aipflow/runner/schema"
+)
+
+func (a *app) validateCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate FILE...",
+		Short: "Check workflow files without sending anything to the Console",
+		Example: `  runner validate workflows/backup-analyze-consolidate.yaml
+  runner validate workflows/*.yaml`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, files []string) error {
+			bad := 0
+			for _, f := range files {
+				if _, err := a.load(f); err != nil {
+					bad++
+					continue
+				}
+				fmt.Fprintf(a.stdout, "%s: valid\n", f)
+			}
+			if bad > 0 {
+				return withCode(exitInvalid, nil)
+			}
+			return nil
+		},
+	}
+}
+
+// load loads and plans a workflow file. It prints warnings and every
+// problem, one per line, to stderr; the error only says that there were
+// problems.
+func (a *app) load(file string) (*engine.Plan, error) {
+	wf, err := schema.Load(file)
+	if err == nil {
+		for _, w := range wf.Warnings {
+			fmt.Fprintf(a.stderr, "warning: %v\n", w)
+		}
+		var p *engine.Plan
+		if p, err = engine.Build(wf); err == nil {
+			return p, nil
+		}
+	}
+	a.printErrors(err)
+	return nil, withCode(exitInvalid, nil)
+}
+
+// printErrors prints each error of a joined error on its own line.
+func (a *app) printErrors(err error) {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			a.printErrors(e)
+		}
+		return
+	}
+	fmt.Fprintln(a.stderr, err)
+}

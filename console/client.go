@@ -1,0 +1,214 @@
+package console
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultTimeout is the timeout of the HTTP client New builds when
+// Options.HTTPClient is nil; it matches the official client's 90 s.
+const DefaultTimeout = 90 * time.Second
+
+// defaultUserAgent is sent when Options.UserAgent is empty.
+const defaultUserAgent = "aipflow-runner"
+
+// Options configures a Client.
+type Options struct {
+	// BaseURL is the Console's address, e.g. "http://console:8081". It is
+	// normalised as the official client does: "http://" is prepended when
+	// it has no scheme, and one trailing "/" is removed. A path prefix
+	// ("http://host/console") is kept and every API path is appended to it.
+	BaseURL string
+
+	// APIKey is sent as X-API-KEY on every request. When User is set it is
+	// the user's password instead.
+	APIKey Secret
+
+	// User, when set, switches to Basic auth with User and APIKey (Console
+	// 1.9 and older, or a standalone Console); X-API-KEY is then not sent.
+	User string
+
+	// HTTPClient sends the requests. Nil means a client with DefaultTimeout
+	// and its own cookie jar. A given client is copied, not modified: the
+	// copy gets a cookie jar when it has none, and a CheckRedirect that
+	// strips credentials on a redirect to another host before calling the
+	// given one.
+	HTTPClient *http.Client
+
+	// Logger receives one Debug line per request (method, path, status,
+	// duration) and Warn lines for failed polls. Nil discards. Headers and
+	// bodies are never logged.
+	Logger *slog.Logger
+
+	// UserAgent is the User-Agent header; empty means "aipflow-runner".
+	UserAgent string
+}
+
+// Client talks to one Console. It is safe for concurrent use by multiple
+// goroutines; they share the session (cookies and XSRF token).
+type Client struct {
+	base      string       // normalised base URL, no trailing slash
+	infoURL   *url.URL     // base + "/api/", where the XSRF cookie is looked up
+	auth      *credentials // behind a pointer so that %+v of a Client shows no key
+	hc        *http.Client
+	log       *slog.Logger
+	userAgent string
+
+	// xsrfProbed is set once GET /api/ has been tried for an XSRF cookie,
+	// so that a Console that sets none (2.x) is not probed before every
+	// state-changing request.
+	xsrfProbed atomic.Bool
+}
+
+// credentials are what the Client authenticates with.
+type credentials struct {
+	user string // empty: X-API-KEY
+	key  Secret
+}
+
+// describe names the credentials for a 401 message.
+func (a *credentials) describe() string {
+	if a.user != "" {
+		return "user name and password"
+	}
+	return "API key"
+}
+
+// New returns a Client for the Console at opts.BaseURL. It fails when the
+// base URL is empty or cannot be parsed, or when APIKey is empty. New sends
+// no request; call Login to check the credentials.
+func New(opts Options) (*Client, error) {
+	base, err := normalizeBaseURL(opts.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if opts.APIKey == "" {
+		if opts.User != "" {
+			return nil, fmt.Errorf("console: no password for user %q (set APIKey)", opts.User)
+		}
+		return nil, errors.New("console: API key is missing")
+	}
+
+	c := &Client{
+		base:      base,
+		auth:      &credentials{user: opts.User, key: opts.APIKey},
+		log:       opts.Logger,
+		userAgent: opts.UserAgent,
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.userAgent == "" {
+		c.userAgent = defaultUserAgent
+	}
+	if c.infoURL, err = url.Parse(base + "/api/"); err != nil {
+		return nil, fmt.Errorf("console: invalid base URL: %v", err)
+	}
+	c.hc, err = c.httpClient(opts.HTTPClient)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// BaseURL returns the normalised base URL, without a trailing slash.
+func (c *Client) BaseURL() string { return c.base }
+
+// normalizeBaseURL applies the official client's rules (prepend "http://"
+// when there is no scheme, remove one trailing "/") and checks that the
+// result is an absolute http or https URL. The official client tests for
+// a leading "http" rather than for a scheme, which turns "httpd.local:8081"
+// into an unusable URL; this one does not.
+func normalizeBaseURL(raw string) (string, error) {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return "", errors.New("console: base URL is empty")
+	}
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	s = strings.TrimSuffix(s, "/")
+
+	u, err := url.Parse(s)
+	if err != nil {
+		// url.Error quotes the URL, which may hold user info; say less.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return "", fmt.Errorf("console: invalid base URL: %v", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", fmt.Errorf("console: invalid base URL: scheme %q is not http or https", u.Scheme)
+	}
+	if u.Host == "" {
+		return "", errors.New("console: invalid base URL: no host")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "", errors.New("console: invalid base URL: query and fragment are not allowed")
+	}
+	return s, nil
+}
+
+// httpClient returns the client requests go through: a new one, or a copy
+// of the caller's with a cookie jar and the redirect policy added.
+func (c *Client) httpClient(given *http.Client) (*http.Client, error) {
+	hc := &http.Client{Timeout: DefaultTimeout}
+	if given != nil {
+		cp := *given
+		hc = &cp
+	}
+	if hc.Jar == nil {
+		jar, err := cookiejar.New(nil)
+		if err != nil {
+			return nil, fmt.Errorf("console: cookie jar: %w", err)
+		}
+		hc.Jar = jar
+	}
+	hc.CheckRedirect = c.checkRedirect(hc.CheckRedirect)
+	return hc, nil
+}
+
+// Headers that carry credentials or session tokens.
+const (
+	headerAPIKey = "X-API-KEY"
+	headerXSRF   = "X-XSRF-TOKEN"
+	cookieXSRF   = "XSRF-TOKEN"
+)
+
+// redirectPolicy is the type of http.Client.CheckRedirect.
+type redirectPolicy = func(req *http.Request, via []*http.Request) error
+
+// checkRedirect wraps next (nil: the standard policy of at most 10
+// redirects) so that a redirect to another scheme, host or port carries
+// neither the API key, the Authorization header nor the XSRF token.
+// net/http already drops Authorization for another domain, but it keeps
+// custom headers such as X-API-KEY and ignores the port.
+func (c *Client) checkRedirect(next redirectPolicy) redirectPolicy {
+	return func(req *http.Request, via []*http.Request) error {
+		orig := via[0].URL
+		sameOrigin := strings.EqualFold(req.URL.Scheme, orig.Scheme) &&
+			strings.EqualFold(req.URL.Host, orig.Host)
+		if !sameOrigin {
+			req.Header.Del(headerAPIKey)
+			req.Header.Del("Authorization")
+			req.Header.Del(headerXSRF)
+			c.log.WarnContext(req.Context(), "redirect to another host; credentials not forwarded",
+				"from", orig.Host, "to", req.URL.Host)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+}

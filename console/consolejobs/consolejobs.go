@@ -1,0 +1,82 @@
+// Package consolejobs lets the engine run jobs on a Console: it adapts a
+// *console.Client to engine.JobService. It is the only package that knows
+// both, so the engine stays free of HTTP and the client free of workflows.
+package consolejobs
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/aipflow/runner/console"
+	"github.com/aipflow/runner/engine"
+)
+
+// Service is an engine.JobService backed by a Console client.
+type Service struct {
+	Client *console.Client
+}
+
+var _ engine.JobService = Service{}
+
+// SubmitJob schedules a job with POST /api/jobs.
+func (s Service) SubmitJob(ctx context.Context, jobType string, params map[string]string) (engine.JobStart, error) {
+	js, err := s.Client.SubmitJob(ctx, jobType, params)
+	return engine.JobStart{JobGUID: js.JobGUID, AppGUID: js.AppGUID}, err
+}
+
+// WaitJob polls a job until it ends.
+func (s Service) WaitJob(ctx context.Context, jobGUID string, interval time.Duration,
+	progress func(engine.JobStatus)) (engine.JobStatus, error) {
+	opts := console.WaitOptions{Interval: interval}
+	if progress != nil {
+		opts.OnProgress = func(st console.JobStatus) { progress(status(st)) }
+	}
+	st, err := s.Client.Wait(ctx, jobGUID, opts)
+	if err != nil {
+		return engine.JobStatus{}, err
+	}
+	return status(st), nil
+}
+
+// CancelJob asks the Console to cancel a job.
+func (s Service) CancelJob(ctx context.Context, jobGUID string) error {
+	return s.Client.CancelJob(ctx, jobGUID)
+}
+
+// FindApplication looks an application up by name.
+func (s Service) FindApplication(ctx context.Context, name string) (engine.Application, bool, error) {
+	a, ok, err := s.Client.FindApplication(ctx, name)
+	return engine.Application{GUID: a.GUID, Name: a.Name}, ok, err
+}
+
+// FindVersion looks a version up by name.
+func (s Service) FindVersion(ctx context.Context, appGUID, name string) (engine.Version, bool, error) {
+	v, ok, err := s.Client.FindVersion(ctx, appGUID, name)
+	return engine.Version{GUID: v.GUID, Name: v.Name, Status: v.Status}, ok, err
+}
+
+// Nodes lists the Console's AIP nodes.
+func (s Service) Nodes(ctx context.Context) ([]engine.AIPNode, error) {
+	nodes, err := s.Client.Nodes(ctx)
+	out := make([]engine.AIPNode, 0, len(nodes))
+	for _, n := range nodes {
+		out = append(out, engine.AIPNode{GUID: n.GUID, Name: n.Name,
+			Accessible: n.Accessible, Applications: n.NumberOfApplications})
+	}
+	return out, err
+}
+
+// status converts the Console's status document for the engine; Doc holds
+// the document as generic JSON so that step outputs can read any field.
+func status(st console.JobStatus) engine.JobStatus {
+	var doc map[string]any
+	if b, err := json.Marshal(st); err == nil {
+		_ = json.Unmarshal(b, &doc) // a document we just encoded decodes
+	}
+	return engine.JobStatus{
+		GUID: st.GUID, State: console.NormalizeState(st.State),
+		ProgressStep: st.ProgressStep, FailureStep: st.FailureStep,
+		AppGUID: st.AppGUID, AppName: st.AppName, Doc: doc,
+	}
+}

@@ -1,0 +1,107 @@
+package consolesim
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// Header and cookie names of the Console's authentication and CSRF scheme.
+const (
+	headerAPIKey  = "X-API-KEY"
+	headerXSRF    = "X-XSRF-TOKEN"
+	cookieSession = "JSESSIONID"
+	cookieXSRF    = "XSRF-TOKEN"
+)
+
+// maxSessions bounds the session table: a client without a cookie jar opens
+// a new session with every request, and the oldest ones are then forgotten.
+const maxSessions = 1024
+
+// authenticate checks the credentials of r and returns the user name the
+// Console would report for them. An API key stands for the user "admin".
+// The key is compared in constant time and never leaves this function.
+func (s *Server) authenticate(r *http.Request) (user string, ok bool) {
+	if key := r.Header.Get(headerAPIKey); key != "" {
+		if s.opts.APIKey == "" || equalSecret(key, s.opts.APIKey) {
+			return "admin", true
+		}
+	}
+	if name, pass, found := r.BasicAuth(); found {
+		if want, known := s.opts.Users[name]; known && equalSecret(pass, want) {
+			return name, true
+		}
+	}
+	return "", false
+}
+
+func equalSecret(got, want string) bool {
+	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// unsafeMethod reports whether a request with this method changes state and
+// so needs a CSRF token, as Spring Security's default rule has it.
+func unsafeMethod(method string) bool {
+	switch method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		return true
+	}
+	return false
+}
+
+// sessions maps JSESSIONID values to the session's XSRF token. The zero
+// value is not usable; call newSessions.
+type sessions struct {
+	tokens map[string]string
+	order  []string // session IDs, oldest first
+}
+
+func newSessions() sessions {
+	return sessions{tokens: make(map[string]string)}
+}
+
+// token returns the XSRF token of the session named by r's JSESSIONID
+// cookie, and whether there is such a session.
+func (ss *sessions) token(r *http.Request) (string, bool) {
+	c, err := r.Cookie(cookieSession)
+	if err != nil {
+		return "", false
+	}
+	tok, ok := ss.tokens[c.Value]
+	return tok, ok
+}
+
+// create opens a session and returns the cookies that hand it out: an
+// HttpOnly JSESSIONID and an XSRF-TOKEN the client can read and echo.
+func (ss *sessions) create() []*http.Cookie {
+	id := strings.ToUpper(randomHex(16))
+	tok := newGUID()
+	ss.tokens[id] = tok
+	ss.order = append(ss.order, id)
+	if len(ss.order) > maxSessions {
+		delete(ss.tokens, ss.order[0])
+		ss.order = ss.order[1:]
+	}
+	return []*http.Cookie{
+		{Name: cookieSession, Value: id, Path: "/", HttpOnly: true},
+		{Name: cookieXSRF, Value: tok, Path: "/"},
+	}
+}
+
+// newGUID returns a random version 4 UUID in its usual lower-case form.
+func newGUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,349 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aipflow/runner/console"
+	"github.com/aipflow/runner/console/consolejobs"
+	"github.com/aipflow/runner/console/consolesim"
+	"github.com/aipflow/runner/engine"
+)
+
+// world is a simulated Console over real HTTP and a job service for it.
+type world struct {
+	sim  *consolesim.Server
+	jobs engine.JobService
+	apps map[string]string // name -> GUID
+}
+
+func newWorld(t *testing.T, apps ...string) *world {
+	t.Helper()
+	sim := consolesim.New(consolesim.Options{APIKey: "k", StepTime: 5 * time.Millisecond})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	c, err := console.New(console.Options{BaseURL: srv.URL, APIKey: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{sim: sim, jobs: consolejobs.Service{Client: c}, apps: map[string]string{}}
+	for _, a := range apps {
+		w.apps[a] = sim.AddApplication(a)
+	}
+	return w
+}
+
+// events records what a run reported, safe for the engine's calls.
+type events struct {
+	mu  sync.Mutex
+	all []engine.Event
+}
+
+func (e *events) add(ev engine.Event) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.all = append(e.all, ev)
+}
+
+// run builds and runs a workflow against the world.
+func (w *world) run(t *testing.T, ctx context.Context, src string, inputs map[string]string,
+) (*engine.Result, *events) {
+	t.Helper()
+	p := mustBuild(t, src)
+	in, err := engine.ResolveInputs(p.Workflow, inputs)
+	if err != nil {
+		t.Fatalf("inputs: %v", err)
+	}
+	ev := &events{}
+	res, err := engine.Run(ctx, p, engine.Options{
+		Jobs: w.jobs, Inputs: in, Poll: 5 * time.Millisecond, Observer: ev.add,
+		CancelWait: 5 * time.Second,
+	})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	return res, ev
+}
+
+// posts returns the job types POSTed to the simulator, in order.
+func (w *world) posts(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	for _, r := range w.sim.Requests() {
+		if r.Method == "POST" && r.Path == "/api/jobs" {
+			var body console.JobRequest
+			if err := json.Unmarshal(r.Body, &body); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, body.JobType)
+		}
+	}
+	return out
+}
+
+func states(res *engine.Result) map[string]string {
+	out := map[string]string{}
+	for _, s := range res.Steps {
+		out[s.ID] = string(s.State)
+		if s.Reason != "" {
+			out[s.ID] += ": " + s.Reason
+		}
+	}
+	return out
+}
+
+func wantStates(t *testing.T, res *engine.Result, want map[string]string) {
+	t.Helper()
+	got := states(res)
+	for id, w := range want {
+		if !strings.HasPrefix(got[id], w) {
+			t.Errorf("step %s: got %q, want %q…", id, got[id], w)
+		}
+	}
+}
+
+func TestSkippedDependencyDoesNotBlock(t *testing.T) {
+	w := newWorld(t, "app1")
+	src := `version: 1
+name: c13
+inputs:
+  app: {type: string}
+  doBackup: {type: boolean, default: false}
+  force: {type: boolean, default: true}
+steps:
+  backup:
+    job: BACKUP
+    if: inputs.doBackup
+    with: {appGuid: "${{ inputs.app }}"}
+  add:
+    job: add_version
+    needs: [backup]
+    if: inputs.force
+    with: {appGuid: "${{ inputs.app }}", sourcePath: "sources:x", endStep: deliver_version}
+  report:
+    job: consolidate_snapshot
+    needs: [add]
+    if: always()
+    with: {appGuid: "${{ inputs.app }}"}
+`
+	res, _ := w.run(t, context.Background(), src, map[string]string{"app": w.apps["app1"]})
+	wantStates(t, res, map[string]string{
+		"backup": "skipped: condition false",
+		"add":    "completed",
+		"report": "completed",
+	})
+	if got := strings.Join(w.posts(t), ","); got != "add_version,consolidate_snapshot" {
+		t.Errorf("posted %s, want add_version,consolidate_snapshot", got)
+	}
+	if res.Failed() {
+		t.Error("run failed, want success")
+	}
+
+	res, _ = w.run(t, context.Background(), src,
+		map[string]string{"app": w.apps["app1"], "force": "false"})
+	wantStates(t, res, map[string]string{"add": "skipped: condition false", "report": "completed"})
+}
+
+func TestOutputOfSkippedStepFailsRequiredParameter(t *testing.T) {
+	w := newWorld(t, "app1")
+	src := `version: 1
+name: c14
+inputs: {app: {type: string}}
+steps:
+  backup:
+    job: BACKUP
+    if: "false"
+    with: {appGuid: "${{ inputs.app }}"}
+  add:
+    job: add_version
+    needs: [backup]
+    if: always()
+    with: {appGuid: "${{ steps.backup.outputs.appGuid }}", sourcePath: "sources:x"}
+`
+	res, _ := w.run(t, context.Background(), src, map[string]string{"app": w.apps["app1"]})
+	wantStates(t, res, map[string]string{
+		"add": "failed: with.appGuid: ${{ steps.backup.outputs.appGuid }} is unavailable " +
+			"(step backup was skipped)",
+	})
+	if p := w.posts(t); len(p) != 0 {
+		t.Errorf("posted %v, want nothing", p)
+	}
+}
+
+func TestFailureStopsDependentsOnlyAndRunEnds(t *testing.T) {
+	w := newWorld(t, "app1", "app2")
+	w.sim.FailJob("add_version", "unzip_source")
+	src := `version: 1
+name: c16
+inputs: {a: {type: string}, b: {type: string}}
+steps:
+  backup:
+    job: BACKUP
+    with: {appGuid: "${{ inputs.a }}"}
+  add:
+    job: add_version
+    needs: [backup]
+    with: {appGuid: "${{ inputs.a }}", sourcePath: "sources:x"}
+  analyze:
+    job: analyze
+    with: {appGuid: "${{ inputs.a }}", versionGuid: "${{ steps.add.outputs.versionGuid }}"}
+  snapshot:
+    job: consolidate_snapshot
+    needs: [analyze]
+    with: {appGuid: "${{ inputs.a }}"}
+  export:
+    job: BACKUP
+    needs: [backup]
+    with: {appGuid: "${{ inputs.b }}"}
+`
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, _ := w.run(t, ctx, src, map[string]string{"a": w.apps["app1"], "b": w.apps["app2"]})
+	if ctx.Err() != nil {
+		t.Fatal("the run did not end by itself")
+	}
+	wantStates(t, res, map[string]string{
+		"backup":   "completed",
+		"add":      "failed: job failed at step unzip_source",
+		"analyze":  "upstream_failed: needs add: failed",
+		"snapshot": "upstream_failed: needs analyze: upstream_failed",
+		"export":   "completed",
+	})
+	for _, typ := range w.posts(t) {
+		if typ == "analyze" || typ == "consolidate_snapshot" {
+			t.Errorf("posted %s after its dependency failed", typ)
+		}
+	}
+	if !res.Failed() {
+		t.Error("Result.Failed() = false, want true")
+	}
+}
+
+func TestConditionErrorFailsStepNotRun(t *testing.T) {
+	w := newWorld(t, "app1")
+	src := `version: 1
+name: c10
+inputs: {app: {type: string}}
+steps:
+  find:
+    query: application
+    with: {name: nothing-of-that-name}
+  notify:
+    job: BACKUP
+    if: "len(steps.find.outputs.appGuid) > 0"
+    with: {appGuid: "${{ inputs.app }}"}
+  other:
+    job: BACKUP
+    with: {appGuid: "${{ inputs.app }}"}
+`
+	res, _ := w.run(t, context.Background(), src, map[string]string{"app": w.apps["app1"]})
+	wantStates(t, res, map[string]string{
+		"find":   "completed",
+		"notify": "failed: if: ",
+		"other":  "completed",
+	})
+}
+
+func TestIndependentJobsRunTogether(t *testing.T) {
+	w := newWorld(t, "app1", "app2")
+	src := `version: 1
+name: parallel
+inputs: {a: {type: string}, b: {type: string}}
+steps:
+  one:
+    job: add_version
+    with: {appGuid: "${{ inputs.a }}", sourcePath: "sources:x", endStep: deliver_version}
+  two:
+    job: add_version
+    with: {appGuid: "${{ inputs.b }}", sourcePath: "sources:y", endStep: deliver_version}
+`
+	res, _ := w.run(t, context.Background(), src, map[string]string{"a": w.apps["app1"], "b": w.apps["app2"]})
+	wantStates(t, res, map[string]string{"one": "completed", "two": "completed"})
+	a, b := res.Steps[0], res.Steps[1]
+	if !(a.Started.Before(b.Ended) && b.Started.Before(a.Ended)) {
+		t.Errorf("steps did not overlap: one %v–%v, two %v–%v", a.Started, a.Ended, b.Started, b.Ended)
+	}
+	for _, s := range res.Steps {
+		if s.Outputs["versionGuid"] == nil || s.Outputs["versionName"] != s.Request["versionName"] {
+			t.Errorf("step %s outputs %v: want the created version", s.ID, s.Outputs)
+		}
+	}
+}
+
+func TestTimeoutCancelsConsoleJob(t *testing.T) {
+	w := newWorld(t, "app1")
+	src := `version: 1
+name: timeout
+inputs: {app: {type: string}}
+steps:
+  add:
+    job: add_version
+    timeout: 60ms
+    with: {appGuid: "${{ inputs.app }}", sourcePath: "sources:x"}
+`
+	res, _ := w.run(t, context.Background(), src, map[string]string{"app": w.apps["app1"]})
+	wantStates(t, res, map[string]string{"add": "failed: timed out after 60ms"})
+	st, ok := w.sim.Job(res.Steps[0].JobGUID)
+	if !ok || st.State != console.StateCanceled {
+		t.Errorf("Console job state %q, want canceled", st.State)
+	}
+}
+
+func TestInterruptCancelsRunningJobs(t *testing.T) {
+	w := newWorld(t, "app1", "app2")
+	src := `version: 1
+name: interrupt
+inputs: {a: {type: string}, b: {type: string}}
+steps:
+  one:
+    job: add_version
+    with: {appGuid: "${{ inputs.a }}", sourcePath: "sources:x"}
+  two:
+    job: add_version
+    with: {appGuid: "${{ inputs.b }}", sourcePath: "sources:y"}
+  after:
+    job: BACKUP
+    needs: [one]
+    with: {appGuid: "${{ inputs.a }}"}
+`
+	ctx, cancel := context.WithCancel(context.Background())
+	p := mustBuild(t, src)
+	in, _ := engine.ResolveInputs(p.Workflow, map[string]string{"a": w.apps["app1"], "b": w.apps["app2"]})
+	var once sync.Once
+	res, err := engine.Run(ctx, p, engine.Options{
+		Jobs: w.jobs, Inputs: in, Poll: 5 * time.Millisecond, CancelWait: 5 * time.Second,
+		Observer: func(e engine.Event) {
+			if e.Progress != "" {
+				once.Do(cancel) // interrupt once a job is under way
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range res.Steps {
+		if s.ID == "after" {
+			if s.State != engine.Canceled {
+				t.Errorf("after: %s, want canceled", s.State)
+			}
+			continue
+		}
+		if s.JobGUID == "" {
+			continue // interrupted before its POST
+		}
+		st, _ := w.sim.Job(s.JobGUID)
+		if st.State != console.StateCanceled && st.State != console.StateCompleted {
+			t.Errorf("step %s: Console job %s, want canceled", s.ID, st.State)
+		}
+	}
+	for _, typ := range w.posts(t) {
+		if typ == "BACKUP" {
+			t.Error("posted BACKUP after the interrupt")
+		}
+	}
+}

@@ -1,0 +1,170 @@
+package schema
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// PosErrors returns the *PosError values that err holds, directly or
+// joined with errors.Join, in order. Other errors are left out.
+func PosErrors(err error) []*PosError {
+	var out []*PosError
+	var walk func(error)
+	walk = func(err error) {
+		if pe, ok := err.(*PosError); ok {
+			out = append(out, pe)
+			return
+		}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+		}
+	}
+	walk(err)
+	return out
+}
+
+// errList collects the problems found in one file.
+type errList struct {
+	file string
+	errs []*PosError
+}
+
+// add records a problem at pos. A path, when not empty, heads the message
+// as in "steps.add.with.x: ...".
+func (l *errList) add(pos Pos, path, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if path != "" {
+		msg = path + ": " + msg
+	}
+	l.errs = append(l.errs, &PosError{File: l.file, Pos: clampPos(pos), Err: errors.New(msg)})
+}
+
+// sorted returns the problems sorted by line, column and message, without
+// repeats.
+func (l *errList) sorted() []error {
+	slices.SortStableFunc(l.errs, func(a, b *PosError) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col),
+			strings.Compare(a.Err.Error(), b.Err.Error()))
+	})
+	l.errs = slices.CompactFunc(l.errs, func(a, b *PosError) bool {
+		return a.Pos == b.Pos && a.Err.Error() == b.Err.Error()
+	})
+	var out []error
+	for _, e := range l.errs {
+		out = append(out, e)
+	}
+	return out
+}
+
+// err returns the problems joined with errors.Join, or nil.
+func (l *errList) err() error {
+	return errors.Join(l.sorted()...)
+}
+
+// clampPos makes a position valid: every reported problem has a line and
+// a column of at least 1.
+func clampPos(p Pos) Pos {
+	return Pos{Line: max(p.Line, 1), Col: max(p.Col, 1)}
+}
+
+func posOf(n *yaml.Node) Pos {
+	return clampPos(Pos{Line: n.Line, Col: n.Column})
+}
+
+// yamlLine matches the position yaml.v3 puts in its syntax errors.
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// parserProblems are the problems yaml.v3's parser (not its scanner)
+// reports. For these yaml.v3 prints the 0-based line of the mark, so the
+// line is one more than it says.
+var parserProblems = map[string]bool{
+	"did not find expected <stream-start>":   true,
+	"did not find expected <document start>": true,
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected key":              true,
+	"did not find expected node content":     true,
+	"found duplicate %YAML directive":        true,
+	"found duplicate %TAG directive":         true,
+	"found incompatible YAML document":       true,
+	"found undefined tag handle":             true,
+}
+
+// syntaxError turns a yaml.v3 error into a *PosError. yaml.v3 gives a
+// line but no column, so the column is 1.
+func syntaxError(file string, err error) *PosError {
+	msg := err.Error()
+	line := 1
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		problem := msg[len(m[0]):]
+		if n, convErr := strconv.Atoi(m[1]); convErr == nil {
+			line = n
+			if parserProblems[problem] {
+				line++
+			}
+		}
+		msg = "yaml: " + problem
+	}
+	return &PosError{File: file, Pos: clampPos(Pos{Line: line, Col: 1}), Err: errors.New(msg)}
+}
+
+// describe names a value for a message: its text for a scalar, its kind
+// otherwise. Text is quoted unless the scalar is a number or boolean.
+func describe(n *node) string {
+	switch n.src.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	switch n.src.ShortTag() {
+	case "!!null":
+		return "an empty value"
+	case "!!int", "!!float", "!!bool":
+		return shorten(n.src.Value)
+	}
+	return quote(n.src.Value)
+}
+
+// quote quotes s for a message, shortening long text.
+func quote(s string) string {
+	return strconv.Quote(shorten(s))
+}
+
+func shorten(s string) string {
+	const limit = 60
+	if r := []rune(s); len(r) > limit {
+		return string(r[:limit]) + "..."
+	}
+	return s
+}
+
+// joinKey extends a dotted message path with a mapping key:
+// steps.add.with.x, or inputs["a b"] for a key that is not a plain word.
+func joinKey(path, key string) string {
+	if !plainKey.MatchString(key) {
+		return path + "[" + strconv.Quote(key) + "]"
+	}
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// joinIndex extends a dotted message path with a list index:
+// steps.add.needs[0].
+func joinIndex(path string, i int) string {
+	return path + "[" + strconv.Itoa(i) + "]"
+}
+
+var plainKey = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)

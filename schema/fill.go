@@ -1,0 +1,333 @@
+package schema
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// filler builds a Workflow from a resolved node tree. It reads only
+// values of the kinds the schema asks for, skips values the schema
+// rejected (they are reported already), and adds the checks a schema
+// cannot express.
+type filler struct {
+	errs  *errList
+	warns *errList
+	bad   []string // instance pointers with schema problems
+}
+
+// loc is a place in the document: the JSON pointer the validator reports
+// problems at, and the dotted path that messages show.
+type loc struct{ ptr, path string }
+
+func (l loc) key(k string) loc {
+	return loc{ptr: l.ptr + "/" + escapePtr(k), path: joinKey(l.path, k)}
+}
+
+func (l loc) index(i int) loc {
+	return loc{ptr: l.ptr + "/" + strconv.Itoa(i), path: joinIndex(l.path, i)}
+}
+
+// valid tells whether the schema found no problem at or under l.
+func (f *filler) valid(l loc) bool {
+	for _, b := range f.bad {
+		if b == l.ptr || strings.HasPrefix(b, l.ptr+"/") {
+			return false
+		}
+	}
+	return true
+}
+
+func (f *filler) workflow(root *node) *Workflow {
+	w := &Workflow{File: f.errs.file}
+	if !root.isMap() {
+		return w
+	}
+	top := loc{}
+	w.Version, _ = strconv.Atoi(scalarText(root.get("version")))
+	w.Name = scalarText(root.get("name"))
+	w.Description = scalarText(root.get("description"))
+	w.Inputs = f.inputs(root.get("inputs"), top.key("inputs"))
+	if d := root.get("defaults"); d != nil && d.isMap() {
+		l := top.key("defaults")
+		w.Defaults.Timeout = f.duration(d.get("timeout"), l.key("timeout"), false)
+		w.Defaults.Poll = f.duration(d.get("poll"), l.key("poll"), false)
+	}
+	w.Steps = f.steps(root.get("steps"), top.key("steps"))
+	w.Outputs = outputs(root.get("outputs"))
+	w.Matrix = matrix(root.get("matrix"))
+	return w
+}
+
+func (f *filler) inputs(n *node, l loc) []*Input {
+	if n == nil || !n.isMap() {
+		return nil
+	}
+	var out []*Input
+	for _, p := range n.pairs {
+		if p.val.isMap() {
+			out = append(out, f.input(p.key.Value, posOf(p.key), p.val, l.key(p.key.Value)))
+		}
+	}
+	return out
+}
+
+func (f *filler) input(name string, pos Pos, m *node, l loc) *Input {
+	in := &Input{
+		Name:        name,
+		Type:        "string",
+		Required:    isTrue(m.get("required")),
+		Description: scalarText(m.get("description")),
+		Pos:         pos,
+	}
+	if t := m.get("type"); t != nil {
+		in.Type = t.text()
+	}
+	typeOK := f.valid(l.key("type"))
+	if e := m.get("enum"); e != nil {
+		for i, item := range e.items {
+			in.Enum = append(in.Enum, item.text())
+			if typeOK && f.valid(l.key("enum").index(i)) {
+				f.checkInputValue(in, l.key("enum").index(i).path, item)
+			}
+		}
+	}
+	if d := m.get("default"); d != nil {
+		v := d.value()
+		in.Default = &v
+		dl := l.key("default")
+		if !typeOK || !f.valid(dl) || !f.checkInputValue(in, dl.path, d) {
+			return in
+		}
+		if len(in.Enum) > 0 && !slices.Contains(in.Enum, v.Text) {
+			f.errs.add(d.pos(), dl.path, "%s is not one of %s", describe(d),
+				strings.Join(in.Enum, ", "))
+		}
+	}
+	return in
+}
+
+// checkInputValue reports a default or enum value that does not fit the
+// input's type. Text is kept as written; this only checks that a run
+// could convert it.
+func (f *filler) checkInputValue(in *Input, path string, n *node) bool {
+	text := n.text()
+	switch in.Type {
+	case "boolean":
+		if text != "true" && text != "false" {
+			f.errs.add(n.pos(), path, "%s is not a boolean, write true or false", quote(text))
+			return false
+		}
+	case "integer":
+		if _, err := strconv.ParseInt(text, 10, 64); err != nil {
+			if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+				f.errs.add(n.pos(), path, "%s is out of range for integer", describe(n))
+			} else {
+				f.errs.add(n.pos(), path, "%s is not an integer", describe(n))
+			}
+			return false
+		}
+	case "number":
+		if v, err := strconv.ParseFloat(text, 64); err != nil || math.IsInf(v, 0) ||
+			math.IsNaN(v) {
+			f.errs.add(n.pos(), path, "%s is not a number", describe(n))
+			return false
+		}
+	}
+	return true
+}
+
+func (f *filler) steps(n *node, l loc) []*Step {
+	if n == nil || !n.isMap() {
+		return nil
+	}
+	var out []*Step
+	for _, p := range n.pairs {
+		if p.val.isMap() {
+			out = append(out, f.step(p.key.Value, posOf(p.key), p.val, l.key(p.key.Value)))
+		}
+	}
+	return out
+}
+
+func (f *filler) step(id string, pos Pos, m *node, l loc) *Step {
+	st := &Step{ID: id, Pos: pos}
+	var jt *JobType
+	if j := m.get("job"); j != nil && f.valid(l.key("job")) {
+		var ok bool
+		if jt, ok = LookupJob(j.text()); ok {
+			st.Job = jt.Name
+		} else {
+			f.errs.add(j.pos(), l.key("job").path, "unknown job type %q%s", j.text(),
+				didYouMean(j.text(), jobNames()))
+		}
+	}
+	if q := m.get("query"); q != nil && f.valid(l.key("query")) {
+		st.Query = q.text()
+	}
+	with := m.get("with")
+	if with != nil {
+		for _, p := range with.pairs {
+			st.With = append(st.With, &Param{Name: p.key.Value, Value: p.val.value(),
+				Pos: posOf(p.key)})
+		}
+	}
+	if needs := m.get("needs"); needs != nil {
+		for _, item := range needs.items {
+			st.Needs = append(st.Needs, item.value())
+		}
+	}
+	st.If = optionalValue(m.get("if"))
+	st.Concurrency = optionalValue(m.get("concurrency"))
+	st.Outputs = outputs(m.get("outputs"))
+	st.Timeout = f.duration(m.get("timeout"), l.key("timeout"), false)
+	st.Poll = f.duration(m.get("poll"), l.key("poll"), false)
+	st.ContinueOnError = isTrue(m.get("continue-on-error"))
+	if r := m.entry("retry"); r != nil && r.val.isMap() {
+		st.Retry = f.retry(posOf(r.key), r.val, l.key("retry"))
+	}
+	if !f.valid(l.key("with")) {
+		return st
+	}
+	switch {
+	case jt != nil:
+		f.checkParams(st, l.path, with, jobParams(jt))
+	case st.Query != "":
+		f.checkParams(st, l.path, with, queryParams(st.Query))
+	}
+	return st
+}
+
+func (f *filler) retry(pos Pos, m *node, l loc) *Retry {
+	r := &Retry{Backoff: 1, On: []string{"failed"}, Pos: pos}
+	r.Attempts, _ = strconv.Atoi(scalarText(m.get("attempts")))
+	r.Delay = f.duration(m.get("delay"), l.key("delay"), true)
+	if b := m.get("backoff"); b != nil {
+		r.Backoff, _ = strconv.ParseFloat(b.text(), 64)
+	}
+	if on := m.get("on"); on != nil {
+		r.On = nil
+		for _, item := range on.items {
+			r.On = append(r.On, item.text())
+		}
+	}
+	return r
+}
+
+// duration reads a duration value; zero when n is nil. A bad duration, or
+// zero where zero is not allowed, is reported at its position.
+func (f *filler) duration(n *node, l loc, zeroOK bool) time.Duration {
+	if n == nil || !n.isScalar() || !f.valid(l) {
+		return 0
+	}
+	path := l.path
+	d, err := parseDuration(n.text())
+	switch {
+	case err != nil:
+		f.errs.add(n.pos(), path, "%s", notDuration(n))
+	case d < 0:
+		f.errs.add(n.pos(), path, "%s must not be negative", describe(n))
+	case d == 0 && !zeroOK:
+		f.errs.add(n.pos(), path, "%s must be more than zero", describe(n))
+	}
+	return d
+}
+
+// notDuration explains a value that is not a duration.
+func notDuration(n *node) string {
+	if _, err := strconv.ParseFloat(n.text(), 64); err == nil && n.isScalar() {
+		return fmt.Sprintf("%s has no unit, write for example %ss", describe(n), n.text())
+	}
+	return describe(n) + " is not a duration, write for example 30s, 15m or 6h"
+}
+
+// parseDuration is time.ParseDuration with days: a leading "<n>d", as in
+// "1d" or "1d12h", counts 24 hours a day.
+func parseDuration(s string) (time.Duration, error) {
+	i := strings.IndexByte(s, 'd')
+	if i < 0 {
+		return time.ParseDuration(s)
+	}
+	days, err := strconv.ParseUint(s[:i], 10, 16)
+	if err != nil {
+		return time.ParseDuration(s) // for its error message
+	}
+	d := time.Duration(days) * 24 * time.Hour
+	if rest := s[i+1:]; rest != "" {
+		r, err := time.ParseDuration(rest)
+		if err != nil || r < 0 || r > math.MaxInt64-d {
+			return 0, &time.ParseError{Value: s, Message: ": invalid duration"}
+		}
+		d += r
+	}
+	return d, nil
+}
+
+func outputs(n *node) []*Output {
+	if n == nil || !n.isMap() {
+		return nil
+	}
+	out := make([]*Output, 0, len(n.pairs))
+	for _, p := range n.pairs {
+		out = append(out, &Output{Name: p.key.Value, Expr: p.val.value(), Pos: posOf(p.key)})
+	}
+	return out
+}
+
+func matrix(n *node) *Matrix {
+	if n == nil || !n.isMap() {
+		return nil
+	}
+	m := &Matrix{Pos: n.pos()}
+	m.MaxParallel, _ = strconv.Atoi(scalarText(n.get("max-parallel")))
+	items := n.get("items")
+	if items == nil {
+		return m
+	}
+	for _, it := range items.items {
+		mi := &MatrixItem{Pos: it.pos()}
+		if it.isMap() {
+			for _, p := range it.pairs {
+				mi.Fields = append(mi.Fields, &Param{Name: p.key.Value, Value: p.val.value(),
+					Pos: posOf(p.key)})
+			}
+		} else {
+			v := it.value()
+			mi.Value = &v
+		}
+		m.Items = append(m.Items, mi)
+	}
+	return m
+}
+
+func optionalValue(n *node) *Value {
+	if n == nil {
+		return nil
+	}
+	v := n.value()
+	return &v
+}
+
+// scalarText returns a scalar's text, or "" for nil or a non-scalar.
+func scalarText(n *node) string {
+	if n == nil || !n.isScalar() {
+		return ""
+	}
+	return n.text()
+}
+
+// isTrue reads a schema-checked boolean.
+func isTrue(n *node) bool {
+	return strings.EqualFold(scalarText(n), "true")
+}
+
+func jobNames() []string {
+	names := make([]string, len(catalog))
+	for i, j := range catalog {
+		names[i] = j.Name
+	}
+	return names
+}

@@ -1,0 +1,86 @@
+package schema
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Load reads the workflow file at path and parses it with Parse, which
+// names the file path in its errors.
+func Load(path string) (*Workflow, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read workflow: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse parses and checks the content of a workflow file; file names it
+// in errors and in Workflow.File.
+//
+// On success the Workflow is schema-valid, its job types are in catalog
+// spelling, and Warnings lists what does not stop a run. Otherwise the
+// Workflow is nil and the error joins (errors.Join) one *PosError per
+// problem, sorted by line and column; PosErrors lists them. Schema
+// problems hide the checks that need a valid value at the same place, such
+// as a step's parameters, until they are fixed.
+//
+// Parse never modifies data, is safe for concurrent use, and bounds its
+// work on any input: alias expansion stops after a fixed number of values.
+func Parse(file string, data []byte) (*Workflow, error) {
+	doc, err := parseYAML(file, data)
+	if err != nil {
+		return nil, errors.Join(err)
+	}
+	errs := &errList{file: file}
+	root, err := resolve(doc, errs)
+	if err != nil {
+		var ae aliasError
+		if errors.As(err, &ae) {
+			return nil, errors.Join(ae.PosError)
+		}
+		return nil, err
+	}
+	bad := validate(root, errs)
+	f := &filler{errs: errs, warns: &errList{file: file}, bad: bad}
+	w := f.workflow(root)
+	if len(errs.errs) > 0 {
+		return nil, errs.err()
+	}
+	w.Warnings = f.warns.sorted()
+	return w, nil
+}
+
+// parseYAML parses one YAML document into a node tree. yaml.v3 reports
+// syntax errors; a second document is an error, since a workflow is one
+// file holding one document.
+func parseYAML(file string, data []byte) (doc *yaml.Node, err error) {
+	// A panic in the parser must not take down the runner: it becomes an
+	// error that names the file.
+	defer func() {
+		if r := recover(); r != nil {
+			doc, err = nil, &PosError{File: file, Pos: Pos{Line: 1, Col: 1},
+				Err: fmt.Errorf("yaml: parser failed: %v", r)}
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	doc = &yaml.Node{}
+	if err := dec.Decode(doc); err != nil && err != io.EOF {
+		return nil, syntaxError(file, err)
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == io.EOF:
+	case err != nil:
+		return nil, syntaxError(file, err)
+	case len(next.Content) > 0:
+		return nil, &PosError{File: file, Pos: posOf(next.Content[0]),
+			Err: errors.New("a workflow file holds one yaml document; remove the second")}
+	}
+	return doc, nil
+}

@@ -1,0 +1,335 @@
+package schema_test
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/aipflow/runner/schema"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden .err files of testdata/invalid")
+
+func TestLoadValid(t *testing.T) {
+	t.Parallel()
+	files := glob(t, "testdata/valid/*.yaml")
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			t.Parallel()
+			w, err := schema.Load(f)
+			if err != nil {
+				t.Fatalf("Load(%s):\n%v", f, err)
+			}
+			if w.File != f || w.Version != 1 || w.Name == "" || len(w.Steps) == 0 {
+				t.Errorf("Load(%s) = file %q, version %d, name %q, %d steps",
+					f, w.File, w.Version, w.Name, len(w.Steps))
+			}
+			checkPositions(t, w.Warnings)
+		})
+	}
+}
+
+func TestLoadInvalid(t *testing.T) {
+	t.Parallel()
+	files := glob(t, "testdata/invalid/*.yaml")
+	if len(files) < 20 {
+		t.Errorf("%d invalid inputs, want at least 20", len(files))
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			t.Parallel()
+			w, err := schema.Load(f)
+			if err == nil {
+				t.Fatalf("Load(%s) = %+v, want an error", f, w)
+			}
+			if w != nil {
+				t.Errorf("Load(%s) returned a workflow with its error", f)
+			}
+			checkPositions(t, unwrapAll(err))
+			golden(t, strings.TrimSuffix(f, ".yaml")+".err", err.Error()+"\n")
+		})
+	}
+}
+
+// golden compares got with the content of file, or rewrites file with
+// -update.
+func golden(t *testing.T, file, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run go test ./schema -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", file, diff)
+	}
+}
+
+// checkPositions checks that every error is a *PosError with a file, a
+// line and a column.
+func checkPositions(t *testing.T, errs []error) {
+	t.Helper()
+	for _, e := range errs {
+		var pe *schema.PosError
+		if !errors.As(e, &pe) {
+			t.Errorf("error without a position: %v", e)
+			continue
+		}
+		if pe.File == "" || pe.Line < 1 || pe.Col < 1 {
+			t.Errorf("bad position %q:%d:%d in %v", pe.File, pe.Line, pe.Col, e)
+		}
+	}
+}
+
+func unwrapAll(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+func glob(t *testing.T, pattern string) []string {
+	t.Helper()
+	files, err := filepath.Glob(pattern)
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no inputs for %s: %v", pattern, err)
+	}
+	return files
+}
+
+func TestAliasBombIsRejectedQuickly(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("testdata/invalid/alias-bomb.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = schema.Parse("bomb.yaml", data)
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Parse took %v, want under 1s", d)
+	}
+	if err == nil || !strings.Contains(err.Error(), "bomb.yaml:") ||
+		!strings.Contains(err.Error(), "alias expansion limit exceeded") {
+		t.Errorf("Parse error = %v, want the file and the alias expansion limit", err)
+	}
+}
+
+func TestMergeKeyOverride(t *testing.T) {
+	t.Parallel()
+	w := mustLoad(t, "testdata/valid/merge-keys.yaml")
+	tests := []struct {
+		step string
+		want map[string]string
+	}{
+		{"deliver", map[string]string{
+			"appGuid": "00000000-0000-0000-0000-000000000001", "sourcePath": "sources:webi/source_code",
+			"nodeGuid": "node-a", "domain": "dom-a",
+		}},
+		{"add", map[string]string{
+			"appGuid": "00000000-0000-0000-0000-000000000001", "sourcePath": "sources:webi/source_code",
+			"nodeGuid": "node-a", "domain": "dom-b", "versionName": "v1",
+		}},
+		{"both", map[string]string{"appGuid": "first", "backupName": "explicit", "extra": "x"}},
+	}
+	for _, tt := range tests {
+		st := w.Step(tt.step)
+		if diff := cmp.Diff(tt.want, withMap(st)); diff != "" {
+			t.Errorf("step %s with: (-want +got):\n%s", tt.step, diff)
+		}
+	}
+
+	// Merged keys sit where the merge key is, explicit ones keep their place.
+	var order []string
+	for _, p := range w.Step("add").With {
+		order = append(order, p.Name)
+	}
+	want := []string{"appGuid", "sourcePath", "nodeGuid", "domain", "versionName"}
+	if diff := cmp.Diff(want, order); diff != "" {
+		t.Errorf("add with: order (-want +got):\n%s", diff)
+	}
+	if d := w.Step("add").Param("domain"); d.Value.Pos.Line != 23 {
+		t.Errorf("overriding domain at line %d, want 23 (where it is written)", d.Value.Pos.Line)
+	}
+
+	// A merge key also works on step keys: timeout from the anchor, poll
+	// overridden.
+	add := w.Step("add")
+	if add.Timeout != 2*time.Hour || add.Poll != time.Minute {
+		t.Errorf("add timeout, poll = %v, %v; want 2h, 1m", add.Timeout, add.Poll)
+	}
+}
+
+func TestWithKeepsSourceText(t *testing.T) {
+	t.Parallel()
+	w := mustLoad(t, "testdata/valid/with-text.yaml")
+	want := map[string]string{
+		"appGuid":              "00000000-0000-0000-0000-000000000001",
+		"sourcePath":           "sources:webi/source_code",
+		"versionName":          "1.20",
+		"snapshotName":         "010",
+		"objectives":           "1e3",
+		"moduleGenerationType": "no",
+		"releaseDate":          "2024-01-02",
+		"deliveryConfigGuid":   "x",
+		"snapshotCaptureDate":  "2024-01-02T10:00:00.000Z",
+		"nodeGuid":             "0x1F",
+		"backupName":           "two\nlines\n",
+	}
+	if diff := cmp.Diff(want, withMap(w.Step("add"))); diff != "" {
+		t.Errorf("with: (-want +got):\n%s", diff)
+	}
+}
+
+// C01: the text of an input default stays as written.
+func TestInputDefaultKeepsText(t *testing.T) {
+	t.Parallel()
+	w := mustLoad(t, "testdata/valid/all-fields.yaml")
+	got := map[string]string{}
+	for _, in := range w.Inputs {
+		if in.Default != nil {
+			got[in.Name+":"+in.Type] = in.Default.Text
+		}
+	}
+	want := map[string]string{
+		"region:string":    "no",
+		"backup:boolean":   "false",
+		"maxLines:integer": "9223372036854775807",
+		"ratio:number":     "0.5",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("input defaults (-want +got):\n%s", diff)
+	}
+	if app := w.Inputs[0]; app.Name != "app" || app.Type != "string" || !app.Required ||
+		app.Default != nil || !cmp.Equal(app.Enum, []string{"webi", "crm"}) {
+		t.Errorf("input app = %+v", app)
+	}
+}
+
+func TestAllFields(t *testing.T) {
+	t.Parallel()
+	w := mustLoad(t, "testdata/valid/all-fields.yaml")
+	if w.Defaults.Timeout != 36*time.Hour || w.Defaults.Poll != 15*time.Second {
+		t.Errorf("defaults = %+v", w.Defaults)
+	}
+	b := w.Step("backup")
+	if b.Job != "BACKUP" || b.If.Text != "inputs.backup" || !b.ContinueOnError ||
+		b.Timeout != 90*time.Minute || b.Poll != time.Minute || b.Concurrency == nil {
+		t.Errorf("step backup = %+v", b)
+	}
+	wantRetry := &schema.Retry{Attempts: 3, Delay: 30 * time.Second, Backoff: 2,
+		On: []string{"failed", "stopped"}, Pos: schema.Pos{Line: 32, Col: 5}}
+	if diff := cmp.Diff(wantRetry, b.Retry); diff != "" {
+		t.Errorf("backup retry (-want +got):\n%s", diff)
+	}
+	a := w.Step("analyze")
+	wantRetry = &schema.Retry{Attempts: 2, Backoff: 1, On: []string{"failed"},
+		Pos: schema.Pos{Line: 40, Col: 5}}
+	if diff := cmp.Diff(wantRetry, a.Retry); diff != "" {
+		t.Errorf("analyze retry (-want +got):\n%s", diff)
+	}
+	if a.Job != "analyze" || a.If.Text != "true" || len(a.Needs) != 1 || a.Needs[0].Text != "backup" {
+		t.Errorf("step analyze = %+v", a)
+	}
+	if w.Step("find").Query != schema.QueryApplication || w.Step("node").Query != schema.QueryNode {
+		t.Errorf("query steps = %+v, %+v", w.Step("find"), w.Step("node"))
+	}
+	m := w.Matrix
+	if m == nil || m.MaxParallel != 2 || len(m.Items) != 2 || m.Items[0].Value.Text != "webi" ||
+		len(m.Items[1].Fields) != 2 || m.Items[1].Fields[1].Value.Text != "sources:crm" {
+		t.Errorf("matrix = %+v", m)
+	}
+	if len(w.Outputs) != 1 || w.Outputs[0].Name != "backup" || len(b.Outputs) != 1 {
+		t.Errorf("outputs = %+v, backup outputs = %+v", w.Outputs, b.Outputs)
+	}
+	var ids []string
+	for _, s := range w.Steps {
+		ids = append(ids, s.ID)
+	}
+	if diff := cmp.Diff([]string{"find", "node", "backup", "analyze"}, ids); diff != "" {
+		t.Errorf("step order (-want +got):\n%s", diff)
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	t.Parallel()
+	w := mustLoad(t, "testdata/valid/warnings.yaml")
+	var got []string
+	for _, e := range w.Warnings {
+		got = append(got, e.Error())
+	}
+	want := []string{
+		`testdata/valid/warnings.yaml:10:7: steps.add.with.enableSecurityDataflow: ` +
+			`unknown parameter of job add_version, sent as written`,
+		`testdata/valid/warnings.yaml:10:31: steps.add.with.enableSecurityDataflow: ` +
+			`"no" is kept as text, though YAML 1.1 reads it as a boolean; ` +
+			`write true or false for a boolean, or quote the text`,
+		`testdata/valid/warnings.yaml:11:7: steps.add.with.versionNam: ` +
+			`unknown parameter of job add_version, sent as written (did you mean "versionName"?)`,
+		`testdata/valid/warnings.yaml:12:16: steps.add.with.endStep: ` +
+			`unknown job step "snapshots" (did you mean "snapshot"?)`,
+		`testdata/valid/warnings.yaml:15:71: steps.find.with.nam: ` +
+			`unknown parameter of query version, not used (did you mean "name"?)`,
+		`testdata/valid/warnings.yaml:21:22: steps.purge.with.keepSnapshots: ` +
+			`"off" is kept as text, though YAML 1.1 reads it as a boolean; ` +
+			`write true or false for a boolean, or quote the text`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+	if v := w.Step("purge").Param("keepSnapshots").Value.Text; v != "off" {
+		t.Errorf("keepSnapshots = %q, want the text off", v)
+	}
+}
+
+func TestPosErrors(t *testing.T) {
+	t.Parallel()
+	_, err := schema.Parse("x.yaml", []byte("version: 1\nname: x\nsteps:\n  a: {job: nope}\n"))
+	pes := schema.PosErrors(err)
+	if len(pes) != 1 || pes[0].Line != 4 || pes[0].Col != 12 {
+		t.Fatalf("PosErrors(%v) = %v", err, pes)
+	}
+	if got := pes[0].Error(); got != `x.yaml:4:12: steps.a.job: unknown job type "nope"` {
+		t.Errorf("error = %s", got)
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	t.Parallel()
+	_, err := schema.Load("testdata/no-such-file.yaml")
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Load = %v, want a not-exist error", err)
+	}
+}
+
+func mustLoad(t *testing.T, file string) *schema.Workflow {
+	t.Helper()
+	w, err := schema.Load(file)
+	if err != nil {
+		t.Fatalf("Load(%s): %v", file, err)
+	}
+	return w
+}
+
+func withMap(st *schema.Step) map[string]string {
+	m := map[string]string{}
+	for _, p := range st.With {
+		if _, dup := m[p.Name]; dup {
+			m[p.Name] = fmt.Sprintf("duplicate %q", p.Name)
+			continue
+		}
+		m[p.Name] = p.Value.Text
+	}
+	return m
+}

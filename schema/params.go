@@ -1,0 +1,125 @@
+package schema
+
+import (
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// paramSet is what a step's with: entries are checked against: the
+// parameters of a job type or of a query kind.
+type paramSet struct {
+	what  string // "job analyze" or "query version", for messages
+	specs []ParamSpec
+	known bool // the set is complete: other names get a warning
+	sent  bool // the values are sent to the Console
+}
+
+func jobParams(jt *JobType) paramSet {
+	return paramSet{what: "job " + jt.Name, specs: jt.Params, known: jt.ParamsKnown, sent: true}
+}
+
+func queryParams(kind string) paramSet {
+	return paramSet{what: "query " + kind, specs: QueryParams(kind), known: true}
+}
+
+func (ps paramSet) spec(name string) *ParamSpec {
+	for i := range ps.specs {
+		if ps.specs[i].Name == name {
+			return &ps.specs[i]
+		}
+	}
+	return nil
+}
+
+func (ps paramSet) names() []string {
+	names := make([]string, len(ps.specs))
+	for i, s := range ps.specs {
+		names[i] = s.Name
+	}
+	return names
+}
+
+// checkParams checks a step's with: entries against its parameter set.
+// Values holding an expression are checked when the run resolves them.
+func (f *filler) checkParams(st *Step, path string, with *node, ps paramSet) {
+	if with != nil {
+		for _, p := range with.pairs {
+			f.checkParam(joinKey(joinKey(path, "with"), p.key.Value), p, ps)
+		}
+	}
+
+	// A required parameter may be set by an expression that yields nothing,
+	// which only the run can tell; one that is not written at all is a
+	// mistake now.
+	for _, s := range ps.specs {
+		if s.Required && s.Default == nil && st.Param(s.Name) == nil {
+			f.errs.add(st.Pos, "", "step %q: %s needs parameter %q", st.ID, ps.what, s.Name)
+		}
+	}
+}
+
+func (f *filler) checkParam(path string, p pair, ps paramSet) {
+	v := p.val
+	spec := ps.spec(p.key.Value)
+	if spec == nil {
+		if ps.known {
+			use := "not used"
+			if ps.sent {
+				use = "sent as written"
+			}
+			f.warns.add(posOf(p.key), path, "unknown parameter of %s, %s%s", ps.what, use,
+				didYouMean(p.key.Value, ps.names()))
+		}
+		if looksLikeYAML11Bool(v.src) {
+			f.warns.add(v.pos(), path, "%q is kept as text, though YAML 1.1 reads it as a "+
+				"boolean; write true or false for a boolean, or quote the text", v.text())
+		}
+		return
+	}
+	if isExpr(v.text()) {
+		return
+	}
+	switch spec.Type {
+	case TypeBoolean:
+		if t := v.text(); t != "true" && t != "false" {
+			f.errs.add(v.pos(), path, "%s is not a boolean, write true or false", quote(t))
+		}
+	case TypeStep:
+		if !knownJobStep(v.text()) {
+			f.warns.add(v.pos(), path, "unknown job step %q%s", v.text(),
+				didYouMean(v.text(), jobSteps))
+		}
+	}
+}
+
+// looksLikeYAML11Bool tells whether a scalar is plain text that YAML 1.1
+// reads as a boolean, while YAML 1.2 and yaml.v3 keep it as text.
+func looksLikeYAML11Bool(y *yaml.Node) bool {
+	if y.Kind != yaml.ScalarNode || y.ShortTag() != "!!str" {
+		return false
+	}
+	if y.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|
+		yaml.FoldedStyle) != 0 {
+		return false
+	}
+	switch strings.ToLower(y.Value) {
+	case "yes", "no", "on", "off", "y", "n":
+		return true
+	}
+	return false
+}
+
+// isExpr tells whether a value holds an expression, resolved at run time.
+func isExpr(s string) bool {
+	return strings.Contains(s, "${{")
+}
+
+func knownJobStep(name string) bool {
+	for _, s := range jobSteps {
+		if strings.EqualFold(s, name) {
+			return true
+		}
+	}
+	return false
+}
