@@ -92,6 +92,14 @@ func SuggestJob(name string) string {
 	return Suggest(name, jobNames())
 }
 
+func jobNames() []string {
+	names := make([]string, len(catalog))
+	for i, j := range catalog {
+		names[i] = j.Name
+	}
+	return names
+}
+
 // Param returns the parameter spec with the given name. Parameter names
 // are case-sensitive, as the Console reads them.
 func (j *JobType) Param(name string) (*ParamSpec, bool) {

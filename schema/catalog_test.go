@@ -85,7 +85,8 @@ func TestJobTypeFacts(t *testing.T) {
 	for _, j := range schema.Jobs() {
 		if j.CreatesVersion {
 			creates = append(creates, j.Name)
-			if !slices.Contains(j.Outputs, "versionGuid") || !slices.Contains(j.Outputs, "versionName") {
+			if !slices.Contains(j.Outputs, "versionGuid") ||
+				!slices.Contains(j.Outputs, "versionName") {
 				t.Errorf("%s creates a version but outputs %v", j.Name, j.Outputs)
 			}
 		}
@@ -119,74 +120,114 @@ func TestJobTypeFacts(t *testing.T) {
 // now is a fixed request time; names and dates use its location.
 var now = time.Date(2024, 7, 31, 12, 14, 2, 345_000_000, time.FixedZone("CEST", 2*3600))
 
+// common are the defaults that add_version, clone_version and analyze
+// share, at now.
+var common = map[string]string{
+	"endStep":                    "consolidate_snapshot",
+	"ignoreFileStructureCheck":   "true",
+	"objectives":                 "GLOBAL_RISK,FUNCTIONAL_POINTS",
+	"releaseDate":                "2024-07-31T12:14:02.345Z",
+	"snapshotCaptureDate":        "2024-07-31T12:14:02.345Z",
+	"extensionAutoConfigEnabled": "true",
+	"processImaging":             "false",
+}
+
+// plus returns the union of maps, later ones winning.
+func plus(ms ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range ms {
+		maps.Copy(out, m)
+	}
+	return out
+}
+
 func TestRequestDefaults(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		job  string
-		with map[string]string
-		want map[string]string
+		name, job string
+		with      map[string]string
+		want      map[string]string
 	}{{
+		name: "add_version",
 		job:  "add_version",
 		with: map[string]string{"appGuid": "a1", "sourcePath": "sources:webi/source_code"},
-		want: map[string]string{
-			"appGuid": "a1", "sourcePath": "sources:webi/source_code",
-			"sourceArchive": "sources:webi/source_code", "versionName": "v240731.121402",
-			"startStep": "unzip_source", "endStep": "consolidate_snapshot",
-			"ignoreFileStructureCheck": "true", "objectives": "GLOBAL_RISK,FUNCTIONAL_POINTS",
-			"releaseDate": "2024-07-31T12:14:02.345Z", "snapshotCaptureDate": "2024-07-31T12:14:02.345Z",
-			"extensionAutoConfigEnabled": "true", "processImaging": "false",
-		},
+		want: plus(common, map[string]string{
+			"appGuid":       "a1",
+			"sourcePath":    "sources:webi/source_code",
+			"sourceArchive": "sources:webi/source_code",
+			"versionName":   "v240731.121402",
+			"startStep":     "unzip_source",
+		}),
 	}, {
-		job: "clone_version",
-		with: map[string]string{"appGuid": "a1", "sourcePath": "upload:Webi/x.zip",
-			"versionName": "release-42", "endStep": "deliver_version", "backupApplication": "true",
-			"processImaging": "true", "releaseDate": "2024-01-02T00:00:00.000Z"},
-		want: map[string]string{
-			"appGuid": "a1", "sourcePath": "upload:Webi/x.zip", "sourceArchive": "upload:Webi/x.zip",
-			"versionName": "release-42", "startStep": "unzip_source", "endStep": "deliver_version",
-			"ignoreFileStructureCheck": "true", "objectives": "GLOBAL_RISK,FUNCTIONAL_POINTS",
-			"releaseDate": "2024-01-02T00:00:00.000Z", "snapshotCaptureDate": "2024-01-02T00:00:00.000Z",
-			"extensionAutoConfigEnabled": "true", "processImaging": "true",
-			"uploadApplication": "true", "backupApplication": "true", "backupName": "backup_240731.121402",
+		name: "clone_version with backup and imaging",
+		job:  "clone_version",
+		with: map[string]string{
+			"appGuid":           "a1",
+			"sourcePath":        "upload:Webi/x.zip",
+			"versionName":       "release-42",
+			"endStep":           "deliver_version",
+			"backupApplication": "true",
+			"processImaging":    "true",
+			"releaseDate":       "2024-01-02T00:00:00.000Z",
 		},
+		want: plus(common, map[string]string{
+			"appGuid":             "a1",
+			"sourcePath":          "upload:Webi/x.zip",
+			"sourceArchive":       "upload:Webi/x.zip",
+			"versionName":         "release-42",
+			"startStep":           "unzip_source",
+			"endStep":             "deliver_version",
+			"releaseDate":         "2024-01-02T00:00:00.000Z",
+			"snapshotCaptureDate": "2024-01-02T00:00:00.000Z",
+			"processImaging":      "true",
+			"uploadApplication":   "true",
+			"backupApplication":   "true",
+			"backupName":          "backup_240731.121402",
+		}),
 	}, {
+		name: "analyze with snapshot",
 		job:  "analyze",
 		with: map[string]string{"appGuid": "a1", "versionGuid": "v1"},
-		want: map[string]string{
-			"appGuid": "a1", "versionGuid": "v1", "startStep": "analyze",
-			"endStep": "consolidate_snapshot", "snapshotName": "Snapshot-2024-07-31T12:14:02.345",
-			"processImaging": "false", "ignoreFileStructureCheck": "true",
-			"objectives": "GLOBAL_RISK,FUNCTIONAL_POINTS", "releaseDate": "2024-07-31T12:14:02.345Z",
-			"snapshotCaptureDate": "2024-07-31T12:14:02.345Z", "extensionAutoConfigEnabled": "true",
-		},
+		want: plus(common, map[string]string{
+			"appGuid":      "a1",
+			"versionGuid":  "v1",
+			"startStep":    "analyze",
+			"snapshotName": "Snapshot-2024-07-31T12:14:02.345",
+		}),
 	}, {
+		name: "analyze only",
 		job:  "analyze",
-		with: map[string]string{"appGuid": "a1", "versionGuid": "v1", "endStep": "analyze"},
-		want: map[string]string{
-			"appGuid": "a1", "versionGuid": "v1", "startStep": "analyze", "endStep": "analyze",
-			"processImaging": "false", "ignoreFileStructureCheck": "true",
-			"objectives": "GLOBAL_RISK,FUNCTIONAL_POINTS", "releaseDate": "2024-07-31T12:14:02.345Z",
-			"snapshotCaptureDate": "2024-07-31T12:14:02.345Z", "extensionAutoConfigEnabled": "true",
-		},
+		with: map[string]string{"appGuid": "a1", "versionGuid": "v1", "endStep": "Analyze"},
+		want: plus(common, map[string]string{
+			"appGuid":     "a1",
+			"versionGuid": "v1",
+			"startStep":   "analyze",
+			"endStep":     "Analyze",
+		}),
 	}, {
+		name: "declare_application",
 		job:  "declare_application",
 		with: map[string]string{"appName": "Webi"},
 		want: map[string]string{"appName": "Webi", "inPlaceMode": "false"},
 	}, {
-		job:  "BACKUP",
+		name: "BACKUP",
+		job:  "backup",
 		with: map[string]string{"appGuid": "a1"},
 		want: map[string]string{"appGuid": "a1", "backupName": "backup_240731.121402"},
 	}, {
+		name: "rescan_application keeps unknown parameters",
 		job:  "rescan_application",
 		with: map[string]string{"appGuid": "a1", "custom": "kept"},
 		want: map[string]string{"appGuid": "a1", "custom": "kept", "versionName": "v240731.121402"},
 	}, {
+		name: "an empty value is sent, not replaced",
 		job:  "delete_version",
-		with: map[string]string{"appGuid": "a1", "versionGuid": "v1"},
-		want: map[string]string{"appGuid": "a1", "versionGuid": "v1"},
+		with: map[string]string{"appGuid": "a1", "versionGuid": ""},
+		want: map[string]string{"appGuid": "a1", "versionGuid": ""},
 	}}
 	for _, tt := range tests {
-		t.Run(tt.job, func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			j, ok := schema.LookupJob(tt.job)
 			if !ok {
 				t.Fatalf("no job type %s", tt.job)
@@ -298,5 +339,56 @@ func TestSchemaMatchesCatalog(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("job parameters (-catalog +schema):\n%s", diff)
+	}
+}
+
+// The job-type sections of the schema only annotate: the loader leaves
+// them out of validation, so they must not constrain anything.
+func TestSchemaJobSectionsOnlyAnnotate(t *testing.T) {
+	t.Parallel()
+	var doc struct {
+		Defs struct {
+			Step struct {
+				AllOf []struct {
+					Then struct {
+						Properties struct {
+							With struct {
+								Properties map[string]map[string]any `json:"properties"`
+							} `json:"with"`
+						} `json:"properties"`
+					} `json:"then"`
+				} `json:"allOf"`
+			} `json:"step"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(schema.JSONSchema(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var raw struct {
+		Defs struct {
+			Step struct {
+				AllOf []map[string]json.RawMessage `json:"allOf"`
+			} `json:"step"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(schema.JSONSchema(), &raw); err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range raw.Defs.Step.AllOf {
+		if len(a) != 2 || a["if"] == nil || a["then"] == nil {
+			t.Errorf("allOf[%d] has keys beyond if and then", i)
+		}
+		var then map[string]map[string]map[string]json.RawMessage
+		if err := json.Unmarshal(a["then"], &then); err != nil || len(then) != 1 ||
+			len(then["properties"]) != 1 || len(then["properties"]["with"]) != 1 {
+			t.Errorf("allOf[%d].then holds more than with.properties: %s", i, a["then"])
+		}
+		for name, p := range doc.Defs.Step.AllOf[i].Then.Properties.With.Properties {
+			for k := range p {
+				if k != "description" && k != "examples" {
+					t.Errorf("allOf[%d]: parameter %s has keyword %q", i, name, k)
+				}
+			}
+		}
 	}
 }

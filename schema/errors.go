@@ -100,8 +100,12 @@ var parserProblems = map[string]bool{
 	"found undefined tag handle":             true,
 }
 
-// syntaxError turns a yaml.v3 error into a *PosError. yaml.v3 gives a
-// line but no column, so the column is 1.
+// syntaxError turns a yaml.v3 error into a *PosError.
+//
+// Known gap: yaml.v3 puts only a line in its syntax errors, and for some
+// problems the line where the enclosing collection starts, so the column
+// is always 1 and the line may be that of the opening bracket. A column
+// would need yaml.v3 to expose its error marks, which it does not.
 func syntaxError(file string, err error) *PosError {
 	msg := err.Error()
 	line := 1
@@ -152,7 +156,7 @@ func shorten(s string) string {
 // joinKey extends a dotted message path with a mapping key:
 // steps.add.with.x, or inputs["a b"] for a key that is not a plain word.
 func joinKey(path, key string) string {
-	if !plainKey.MatchString(key) {
+	if !plainKey(key) {
 		return path + "[" + strconv.Quote(key) + "]"
 	}
 	if path == "" {
@@ -167,4 +171,15 @@ func joinIndex(path string, i int) string {
 	return path + "[" + strconv.Itoa(i) + "]"
 }
 
-var plainKey = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+// plainKey tells whether a key can follow a dot in a path: letters,
+// digits, _ and -.
+func plainKey(key string) bool {
+	for _, r := range key {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+			r == '_' || r == '-'
+		if !ok {
+			return false
+		}
+	}
+	return key != ""
+}

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -16,7 +17,7 @@ import (
 type filler struct {
 	errs  *errList
 	warns *errList
-	bad   []string // instance pointers with schema problems
+	bad   map[string]bool // instance pointers at or above a schema problem
 }
 
 // loc is a place in the document: the JSON pointer the validator reports
@@ -33,12 +34,7 @@ func (l loc) index(i int) loc {
 
 // valid tells whether the schema found no problem at or under l.
 func (f *filler) valid(l loc) bool {
-	for _, b := range f.bad {
-		if b == l.ptr || strings.HasPrefix(b, l.ptr+"/") {
-			return false
-		}
-	}
-	return true
+	return !f.bad[l.ptr]
 }
 
 func (f *filler) workflow(root *node) *Workflow {
@@ -47,7 +43,7 @@ func (f *filler) workflow(root *node) *Workflow {
 		return w
 	}
 	top := loc{}
-	w.Version, _ = strconv.Atoi(scalarText(root.get("version")))
+	w.Version = intOf(root.get("version"))
 	w.Name = scalarText(root.get("name"))
 	w.Description = scalarText(root.get("description"))
 	w.Inputs = f.inputs(root.get("inputs"), top.key("inputs"))
@@ -58,7 +54,9 @@ func (f *filler) workflow(root *node) *Workflow {
 	}
 	w.Steps = f.steps(root.get("steps"), top.key("steps"))
 	w.Outputs = outputs(root.get("outputs"))
-	w.Matrix = matrix(root.get("matrix"))
+	if e := root.entry("matrix"); e != nil {
+		w.Matrix = matrix(posOf(e.key), e.val)
+	}
 	return w
 }
 
@@ -203,10 +201,10 @@ func (f *filler) step(id string, pos Pos, m *node, l loc) *Step {
 
 func (f *filler) retry(pos Pos, m *node, l loc) *Retry {
 	r := &Retry{Backoff: 1, On: []string{"failed"}, Pos: pos}
-	r.Attempts, _ = strconv.Atoi(scalarText(m.get("attempts")))
+	r.Attempts = intOf(m.get("attempts"))
 	r.Delay = f.duration(m.get("delay"), l.key("delay"), true)
 	if b := m.get("backoff"); b != nil {
-		r.Backoff, _ = strconv.ParseFloat(b.text(), 64)
+		r.Backoff = floatOf(b)
 	}
 	if on := m.get("on"); on != nil {
 		r.On = nil
@@ -277,12 +275,12 @@ func outputs(n *node) []*Output {
 	return out
 }
 
-func matrix(n *node) *Matrix {
-	if n == nil || !n.isMap() {
+func matrix(pos Pos, n *node) *Matrix {
+	if !n.isMap() {
 		return nil
 	}
-	m := &Matrix{Pos: n.pos()}
-	m.MaxParallel, _ = strconv.Atoi(scalarText(n.get("max-parallel")))
+	m := &Matrix{Pos: pos}
+	m.MaxParallel = intOf(n.get("max-parallel"))
 	items := n.get("items")
 	if items == nil {
 		return m
@@ -321,13 +319,26 @@ func scalarText(n *node) string {
 
 // isTrue reads a schema-checked boolean.
 func isTrue(n *node) bool {
-	return strings.EqualFold(scalarText(n), "true")
+	return scalarText(n) == "true"
 }
 
-func jobNames() []string {
-	names := make([]string, len(catalog))
-	for i, j := range catalog {
-		names[i] = j.Name
+// intOf reads a schema-checked integer as the validator saw it; 0 when n
+// is nil or out of range.
+func intOf(n *node) int {
+	if n == nil || !n.isScalar() {
+		return 0
 	}
-	return names
+	num, _ := scalarData(n.src).(json.Number)
+	i, err := num.Int64()
+	if err != nil || i != int64(int(i)) {
+		return 0
+	}
+	return int(i)
+}
+
+// floatOf reads a schema-checked number as the validator saw it.
+func floatOf(n *node) float64 {
+	num, _ := scalarData(n.src).(json.Number)
+	f, _ := num.Float64()
+	return f
 }

@@ -126,6 +126,25 @@ func TestAliasBombIsRejectedQuickly(t *testing.T) {
 	}
 }
 
+// A chain of anchors that each merge the previous one grows quadratically;
+// it must hit the same limit as an alias bomb, and as fast.
+func TestMergeChainIsBounded(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("version: 1\nname: chain\nx-0: &a0 {k0: v}\n")
+	for i := 1; i < 3000; i++ {
+		fmt.Fprintf(&b, "x-%d: &a%d {<<: *a%d, k%d: v}\n", i, i, i-1, i)
+	}
+	start := time.Now()
+	_, err := schema.Parse("chain.yaml", []byte(b.String()))
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Parse took %v, want under 1s", d)
+	}
+	if err == nil || !strings.Contains(err.Error(), "alias expansion limit exceeded") {
+		t.Errorf("Parse error = %v, want the alias expansion limit", err)
+	}
+}
+
 func TestMergeKeyOverride(t *testing.T) {
 	t.Parallel()
 	w := mustLoad(t, "testdata/valid/merge-keys.yaml")
@@ -134,12 +153,14 @@ func TestMergeKeyOverride(t *testing.T) {
 		want map[string]string
 	}{
 		{"deliver", map[string]string{
-			"appGuid": "00000000-0000-0000-0000-000000000001", "sourcePath": "sources:webi/source_code",
-			"nodeGuid": "node-a", "domain": "dom-a",
+			"appGuid":    "00000000-0000-0000-0000-000000000001",
+			"sourcePath": "sources:webi/source_code",
+			"nodeGuid":   "node-a", "domain": "dom-a",
 		}},
 		{"add", map[string]string{
-			"appGuid": "00000000-0000-0000-0000-000000000001", "sourcePath": "sources:webi/source_code",
-			"nodeGuid": "node-a", "domain": "dom-b", "versionName": "v1",
+			"appGuid":    "00000000-0000-0000-0000-000000000001",
+			"sourcePath": "sources:webi/source_code",
+			"nodeGuid":   "node-a", "domain": "dom-b", "versionName": "v1",
 		}},
 		{"both", map[string]string{"appGuid": "first", "backupName": "explicit", "extra": "x"}},
 	}
@@ -239,7 +260,8 @@ func TestAllFields(t *testing.T) {
 	if diff := cmp.Diff(wantRetry, a.Retry); diff != "" {
 		t.Errorf("analyze retry (-want +got):\n%s", diff)
 	}
-	if a.Job != "analyze" || a.If.Text != "true" || len(a.Needs) != 1 || a.Needs[0].Text != "backup" {
+	if a.Job != "analyze" || a.If.Text != "true" || len(a.Needs) != 1 ||
+		a.Needs[0].Text != "backup" {
 		t.Errorf("step analyze = %+v", a)
 	}
 	if w.Step("find").Query != schema.QueryApplication || w.Step("node").Query != schema.QueryNode {

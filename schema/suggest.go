@@ -35,28 +35,36 @@ func closeEnough(dist, lenA, lenB int) bool {
 	return dist <= 1 || dist*3 <= max(lenA, lenB)
 }
 
-// editDistance is the Levenshtein distance between a and b, counted in
-// runes. Words longer than 64 runes are compared on their first 64 runes:
-// names are short, and a long input must not cost quadratic time.
+// editDistance is the optimal string alignment distance between a and b,
+// counted in runes: insertions, deletions, substitutions and swaps of two
+// neighbours ("sanp" for "snap") cost one each. Words longer than 64 runes
+// are compared on their first 64 runes: names are short, and a long input
+// must not cost quadratic time.
 func editDistance(a, b string) int {
 	ra, rb := truncRunes(a, 64), truncRunes(b, 64)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
+	// rows[i][j] is the distance between ra[:i] and rb[:j].
+	rows := make([][]int, len(ra)+1)
+	for i := range rows {
+		rows[i] = make([]int, len(rb)+1)
+		rows[i][0] = i
+	}
+	for j := range rows[0] {
+		rows[0][j] = j
 	}
 	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
 		for j := 1; j <= len(rb); j++ {
 			cost := 1
 			if ra[i-1] == rb[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d := min(rows[i-1][j]+1, rows[i][j-1]+1, rows[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d = min(d, rows[i-2][j-2]+1)
+			}
+			rows[i][j] = d
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(rb)]
+	return rows[len(ra)][len(rb)]
 }
 
 func truncRunes(s string, n int) []rune {

@@ -32,33 +32,46 @@ type compiledSchema struct {
 
 const schemaURL = "workflow.schema.json"
 
+// loadSchema compiles the embedded schema once. The step's allOf holds
+// only annotations (the parameters of each job type, for editors); it is
+// left out of the compiled copy because it never fails and would triple
+// the cost of validating a step.
 var loadSchema = sync.OnceValues(func() (*compiledSchema, error) {
+	dec := json.NewDecoder(bytes.NewReader(schemaJSON))
+	dec.UseNumber()
+	var raw map[string]any
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("schema: %w", err)
+	}
+	if defs, ok := raw["$defs"].(map[string]any); ok {
+		if step, ok := defs["step"].(map[string]any); ok {
+			delete(step, "allOf")
+		}
+	}
+	doc, err := json.Marshal(raw)
+	if err != nil {
+		return nil, fmt.Errorf("schema: %w", err)
+	}
 	c := jsonschema.NewCompiler()
 	c.Draft = jsonschema.Draft2020
-	if err := c.AddResource(schemaURL, bytes.NewReader(schemaJSON)); err != nil {
+	if err := c.AddResource(schemaURL, bytes.NewReader(doc)); err != nil {
 		return nil, fmt.Errorf("schema: %w", err)
 	}
 	s, err := c.Compile(schemaURL)
 	if err != nil {
 		return nil, fmt.Errorf("schema: %w", err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(schemaJSON))
-	dec.UseNumber()
-	var raw any
-	if err := dec.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("schema: %w", err)
-	}
 	return &compiledSchema{schema: s, raw: raw}, nil
 })
 
 // validate checks a document against the schema and records each problem
-// at the YAML node it concerns. It returns the instance pointers that have
-// problems, so that later checks can skip them.
-func validate(root *node, errs *errList) []string {
+// at the YAML node it concerns. It returns the instance pointers at or
+// above a problem, so that later checks can skip them.
+func validate(root *node, errs *errList) map[string]bool {
 	cs, err := loadSchema()
 	if err != nil {
 		errs.add(Pos{}, "", "%v", err)
-		return []string{""}
+		return nil
 	}
 	verr := cs.schema.Validate(root.data())
 	if verr == nil {
@@ -67,9 +80,9 @@ func validate(root *node, errs *errList) []string {
 	ve, ok := verr.(*jsonschema.ValidationError)
 	if !ok {
 		errs.add(Pos{}, "", "validate: %v", verr)
-		return []string{""}
+		return nil
 	}
-	t := translator{raw: cs.raw, root: root, errs: errs}
+	t := translator{raw: cs.raw, root: root, errs: errs, bad: map[string]bool{}}
 	t.walk(ve)
 	return t.bad
 }
@@ -79,7 +92,7 @@ type translator struct {
 	raw  any
 	root *node
 	errs *errList
-	bad  []string // instance pointers with problems
+	bad  map[string]bool // instance pointers at or above a problem
 }
 
 // walk translates the leaves of an error tree. oneOf and anyOf are
@@ -93,12 +106,25 @@ func (t *translator) walk(e *jsonschema.ValidationError) {
 		}
 		return
 	}
-	t.bad = append(t.bad, e.InstanceLocation)
+	t.markBad(e.InstanceLocation)
 	if kw == "oneOf" {
 		// The step's kind is in doubt: its job and query are not usable.
-		t.bad = append(t.bad, e.InstanceLocation+"/job", e.InstanceLocation+"/query")
+		t.markBad(e.InstanceLocation + "/job")
+		t.markBad(e.InstanceLocation + "/query")
 	}
 	t.leaf(e, kw)
+}
+
+// markBad records a pointer with a problem and every pointer above it.
+func (t *translator) markBad(ptr string) {
+	for !t.bad[ptr] {
+		t.bad[ptr] = true
+		i := strings.LastIndexByte(ptr, '/')
+		if i < 0 {
+			return
+		}
+		ptr = ptr[:i]
+	}
 }
 
 func (t *translator) leaf(e *jsonschema.ValidationError, kw string) {
@@ -153,24 +179,26 @@ func (t *translator) leaf(e *jsonschema.ValidationError, kw string) {
 // list, with the closest known key.
 func (t *translator) unknownKeys(at *node, path string, parent map[string]any) {
 	props, _ := parent["properties"].(map[string]any)
+	patterns, _ := parent["patternProperties"].(map[string]any)
 	known := sortedKeys(props)
-	var patterns []*regexp.Regexp
-	if pp, ok := parent["patternProperties"].(map[string]any); ok {
-		for expr := range pp {
-			if re, err := regexp.Compile(expr); err == nil {
-				patterns = append(patterns, re)
-			}
-		}
-	}
 	for _, p := range at.pairs {
-		_, ok := props[p.key.Value]
-		if !ok && !slices.ContainsFunc(patterns, func(re *regexp.Regexp) bool {
-			return re.MatchString(p.key.Value)
-		}) {
-			t.errs.add(posOf(p.key), path, "unknown key %q%s", p.key.Value,
-				didYouMean(p.key.Value, known))
+		name := p.key.Value
+		if _, ok := props[name]; ok || matchesAny(patterns, name) {
+			continue
+		}
+		t.errs.add(posOf(p.key), path, "unknown key %q%s", name, didYouMean(name, known))
+	}
+}
+
+// matchesAny tells whether name matches one of the patterns of a
+// patternProperties keyword.
+func matchesAny(patterns map[string]any, name string) bool {
+	for expr := range patterns {
+		if re, err := regexp.Compile(expr); err == nil && re.MatchString(name) {
+			return true
 		}
 	}
+	return false
 }
 
 // missingKeys reports each required key that a mapping lacks.

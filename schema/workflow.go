@@ -75,14 +75,14 @@ type Retry struct {
 	Delay    time.Duration // wait before the second submission; 0: none
 	Backoff  float64       // factor applied to the delay after each attempt; at least 1
 	On       []string      // job end states that lead to a retry: "failed", "stopped"
-	Pos      Pos
+	Pos      Pos           // position of the retry key
 }
 
 // Matrix runs the whole workflow once per item.
 type Matrix struct {
 	Items       []*MatrixItem // in file order
 	MaxParallel int           // items run at the same time; 0: the runner's default
-	Pos         Pos
+	Pos         Pos           // position of the matrix key
 }
 
 // MatrixItem is one item of a matrix: a single value, or a mapping of
@@ -141,6 +141,7 @@ type PosError struct {
 	Err error
 }
 
+// Error returns the problem as file:line:col: message.
 func (e *PosError) Error() string {
 	return fmt.Sprintf("%s:%d:%d: %v", e.File, e.Line, e.Col, e.Err)
 }

@@ -19,6 +19,9 @@ import (
 // values. Real workflows reuse a few small anchors and stay far below it.
 const maxAliasNodes = 100_000
 
+var errExpansion = fmt.Sprintf("alias expansion limit exceeded: aliases expand to more "+
+	"than %d values", maxAliasNodes)
+
 // node is a YAML value with aliases and merge keys resolved: the form the
 // loader reads. Every node keeps the yaml.Node it was written as, for its
 // text and position.
@@ -95,19 +98,14 @@ func resolve(doc *yaml.Node, errs *errList) (*node, error) {
 			}
 		}
 	}
-	n, err := b.build(root)
-	if err != nil {
-		return nil, err
-	}
-	return n, nil
+	return b.build(root)
 }
 
 func (b *builder) build(y *yaml.Node) (*node, error) {
 	if b.depth > 0 {
 		b.expanded++
 		if b.expanded > maxAliasNodes {
-			return nil, b.fatal(y, "alias expansion limit exceeded: aliases expand to more "+
-				"than %d values", maxAliasNodes)
+			return nil, b.fatal(y, "%s", errExpansion)
 		}
 	}
 	switch y.Kind {
@@ -172,6 +170,12 @@ func (b *builder) mapping(y *yaml.Node) (*node, error) {
 			if err != nil {
 				return nil, err
 			}
+			// Copying merged entries costs as much as building them: a chain
+			// of anchors that each merge the previous one grows quadratically.
+			b.expanded += len(merged)
+			if b.expanded > maxAliasNodes {
+				return nil, b.fatal(v, "%s", errExpansion)
+			}
 			for _, p := range merged {
 				if explicit[p.key.Value] != nil {
 					p = pair{key: p.key} // keep the place; the explicit value fills it
@@ -197,9 +201,15 @@ func (b *builder) mapping(y *yaml.Node) (*node, error) {
 // mapping, and reports keys that are not scalars or are repeated.
 func (b *builder) explicitKeys(y *yaml.Node) map[string]*yaml.Node {
 	keys := map[string]*yaml.Node{}
+	var merge *yaml.Node
 	for i := 0; i+1 < len(y.Content); i += 2 {
 		k := keyNode(y.Content[i])
 		if isMerge(k) {
+			if merge != nil {
+				b.report(k, "merge key << already used at line %d; merge a list "+
+					"instead: <<: [*a, *b]", merge.Line)
+			}
+			merge = k
 			continue
 		}
 		if k.Kind != yaml.ScalarNode {
@@ -289,6 +299,7 @@ func kindName(y *yaml.Node) string {
 // data converts a node tree into the values encoding/json would produce,
 // for the JSON Schema validator. Numbers become json.Number; text that
 // JSON cannot hold as a number (.inf, .nan, malformed) stays a string.
+// Integers are read as yaml.v3 reads them, so 0x1F and 010 are numbers.
 func (n *node) data() any {
 	switch n.src.Kind {
 	case yaml.MappingNode:
@@ -313,7 +324,14 @@ func scalarData(y *yaml.Node) any {
 	case "!!null":
 		return nil
 	case "!!bool":
-		return strings.EqualFold(v, "true")
+		// Only true and false are booleans here, as in with: values; True
+		// stays text and fails where a boolean is due.
+		switch v {
+		case "true":
+			return true
+		case "false":
+			return false
+		}
 	case "!!int":
 		if i, ok := new(big.Int).SetString(v, 0); ok {
 			return json.Number(i.String())
