@@ -29,7 +29,8 @@ func (f *connFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.url, "console-url", "", "Console address (default $AIP_CONSOLE_URL)")
 	fs.StringVar(&f.user, "user", "", "user name for Basic auth; the API key is then the password (default $AIP_CONSOLE_USER)")
 	fs.BoolVar(&f.simulate, "simulate", false, "run against a Console simulator started in this process, with demo applications")
-	fs.Float64Var(&f.speed, "speed", 100, "with --simulate, how many times faster than real time the simulated Console runs")
+	fs.Float64Var(&f.speed, "speed", 0, "how many times faster than real time the Console runs, for a simulator:\n"+
+		"divides poll intervals and timeouts (default 100 with --simulate, else 1)")
 }
 
 // conn is a Console session ready for use, and how to end it.
@@ -42,7 +43,15 @@ type conn struct {
 // connect opens a session with the Console, or starts a simulator with
 // --simulate. A refused key or an unreachable Console exits 3.
 func (a *app) connect(ctx context.Context, f *connFlags) (*conn, error) {
-	c := &conn{speed: 1, close: func() {}}
+	c := &conn{speed: f.speed, close: func() {}}
+	switch {
+	case c.speed == 0 && f.simulate:
+		c.speed = 100
+	case c.speed == 0:
+		c.speed = 1
+	case c.speed < 1:
+		return nil, fmt.Errorf("--speed %v: must be at least 1", f.speed)
+	}
 	url, key, user := f.url, a.getenv("AIP_CONSOLE_API_KEY"), f.user
 	if url == "" {
 		url = a.getenv("AIP_CONSOLE_URL")
@@ -51,14 +60,11 @@ func (a *app) connect(ctx context.Context, f *connFlags) (*conn, error) {
 		user = a.getenv("AIP_CONSOLE_USER")
 	}
 	if f.simulate {
-		if f.speed < 1 {
-			return nil, fmt.Errorf("--speed %v: must be at least 1", f.speed)
-		}
-		sim, err := startSimulator(f.speed, a.simulator, a.simulatorKey)
+		sim, err := startSimulator(c.speed, a.simulator, a.simulatorKey)
 		if err != nil {
 			return nil, withCode(exitConsole, err)
 		}
-		url, key, user, c.speed, c.close = sim.url, sim.key, "", f.speed, sim.close
+		url, key, user, c.close = sim.url, sim.key, "", sim.close
 	}
 	if url == "" {
 		return nil, errors.New("no Console address: pass --console-url or set AIP_CONSOLE_URL (or use --simulate)")
@@ -75,17 +81,19 @@ func (a *app) connect(ctx context.Context, f *connFlags) (*conn, error) {
 	}
 	if err := client.Login(ctx); err != nil {
 		c.close()
-		return nil, withCode(exitConsole, loginError(err))
+		return nil, withCode(exitConsole, loginError(err, user))
 	}
 	c.client = client
 	return c, nil
 }
 
 // loginError says what a failed login means for the user.
-func loginError(err error) error {
+func loginError(err error, user string) error {
 	switch {
+	case errors.Is(err, console.ErrUnauthorized) && user != "":
+		return fmt.Errorf("the Console refused the user name and password of %q (HTTP 401)", user)
 	case errors.Is(err, console.ErrUnauthorized):
-		return fmt.Errorf("the Console refused the credentials (HTTP 401): check AIP_CONSOLE_API_KEY: %w", err)
+		return errors.New("the Console refused the API key (HTTP 401): check AIP_CONSOLE_API_KEY")
 	case errors.Is(err, console.ErrUnreachable):
 		return fmt.Errorf("the Console is unreachable: %w", err)
 	}

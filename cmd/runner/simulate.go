@@ -25,9 +25,9 @@ func (a *app) simulateCmd() *cobra.Command {
 		Long: `simulate serves an in-memory simulator of the CAST AIP Console 1.x REST API,
 with demo applications, for trying workflows and for tests. It runs until
 interrupted.`,
-		Example: `  runner simulate --addr 127.0.0.1:8081 --api-key demo-key
+		Example: `  runner simulate --addr 127.0.0.1:8081 --api-key demo-key --speed 100
   AIP_CONSOLE_URL=http://127.0.0.1:8081 AIP_CONSOLE_API_KEY=demo-key \
-    runner run workflows/backup-analyze-consolidate.yaml -i app=demo-app`,
+    runner run workflows/backup-analyze-consolidate.yaml -i app=demo-app --speed 100`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if key == "" {
