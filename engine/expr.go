@@ -137,7 +137,7 @@ func (c *compiler) compile(src string, pos schema.Pos, where string, cond bool) 
 	if len(c.errs) > n {
 		return nil
 	}
-	opts := []expr.Option{expr.Env(c.scope.env()), expr.Optimize(false)}
+	opts := append([]expr.Option{expr.Env(c.scope.env())}, checkedArith...)
 	if cond {
 		opts = append(opts, expr.AsBool())
 	}
@@ -243,7 +243,13 @@ func (p *program) run(env map[string]any) (out any, err error) {
 			err = fmt.Errorf("%s: %v", p.src, r)
 		}
 	}()
-	return expr.Run(p.prog, env)
+	out, err = expr.Run(p.prog, env)
+	if err != nil {
+		// expr's message goes on with a snippet of the source over
+		// several lines; a step's reason is one line.
+		return nil, errors.New(firstLine(err.Error()))
+	}
+	return out, nil
 }
 
 // render evaluates a template. A single-expression template returns the

@@ -87,14 +87,14 @@ func convertInput(in *schema.Input, text string) (any, error) {
 		}
 		return nil, fmt.Errorf("%q is not a boolean, write true or false", text)
 	case "integer":
-		n, err := strconv.ParseInt(text, 10, 64)
+		n, err := strconv.ParseInt(text, 10, strconv.IntSize)
 		if err != nil {
 			if errors.Is(err, strconv.ErrRange) {
 				return nil, fmt.Errorf("%q is out of range for integer", text)
 			}
 			return nil, fmt.Errorf("%q is not an integer", text)
 		}
-		return n, nil
+		return int(n), nil
 	case "number":
 		f, err := strconv.ParseFloat(text, 64)
 		if err != nil {

@@ -147,6 +147,38 @@ func TestBuildErrors(t *testing.T) {
 `,
 			want: []string{"wf.yaml:7:9: if: unexpected token EOF"},
 		},
+		{
+			name: "condition that is not boolean",
+			steps: `
+  find:
+    query: application
+    if: inputs.app
+    with: {name: x}
+`,
+			want: []string{"wf.yaml:7:9: if: expected bool, but got string"},
+		},
+		{
+			name: "string compared with a number",
+			steps: `
+  find:
+    query: application
+    if: inputs.app == 0
+    with: {name: x}
+`,
+			want: []string{"wf.yaml:7:9: if: invalid operation: == (mismatched types string and int)"},
+		},
+		{
+			name: "unknown field of a step",
+			steps: `
+  find:
+    query: application
+    with: {name: x}
+  use:
+    query: application
+    with: {name: "${{ steps.find.output.appGuid }}"}
+`,
+			want: []string{`wf.yaml:10:18: with.name: step "find" has no field "output" (known: outputs, state)`},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

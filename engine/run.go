@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/aipflow/runner/schema"
 )
 
 // DefaultPoll is the poll interval when neither the step nor the
@@ -289,7 +291,7 @@ func (r *runner) decide(ctx context.Context, n *Node, env map[string]any) (State
 	fenv["canceled"] = func() bool { return interrupted }
 	v, err := n.cond.run(fenv)
 	if err != nil {
-		return Failed, "if: " + err.Error()
+		return Failed, schema.Errorf(r.p.Workflow.File, n.Step.If.Pos, "if: %v", err).Error()
 	}
 	if ok, _ := v.(bool); !ok {
 		return Skipped, "condition false"

@@ -244,7 +244,7 @@ steps:
 	res, _ := w.run(t, context.Background(), src, map[string]string{"app": w.apps["app1"]})
 	wantStates(t, res, map[string]string{
 		"find":   "completed",
-		"notify": "failed: if: ",
+		"notify": "failed: wf.yaml:10:9: if: invalid argument for len (type <nil>)",
 		"other":  "completed",
 	})
 }
@@ -345,5 +345,35 @@ steps:
 		if typ == "BACKUP" {
 			t.Error("posted BACKUP after the interrupt")
 		}
+	}
+}
+
+func TestIntegerOverflowFailsConditionNeverSkips(t *testing.T) {
+	w := newWorld(t, "app1")
+	src := `version: 1
+name: c11
+inputs:
+  app: {type: string}
+  maxLines: {type: integer, default: 10000000}
+steps:
+  analyze:
+    job: BACKUP
+    if: "inputs.maxLines * 1000000000000 > 0"
+    with: {appGuid: "${{ inputs.app }}"}
+  small:
+    job: BACKUP
+    if: "inputs.maxLines * 1000 > 0"
+    with: {appGuid: "${{ inputs.app }}"}
+`
+	res, _ := w.run(t, context.Background(), src, map[string]string{"app": w.apps["app1"]})
+	wantStates(t, res, map[string]string{
+		"analyze": "failed: wf.yaml:9:9: if: integer overflow",
+		"small":   "completed",
+	})
+
+	p := mustBuild(t, src)
+	_, err := engine.ResolveInputs(p.Workflow, map[string]string{"app": "a", "maxLines": "99999999999999999999"})
+	if err == nil || !strings.Contains(err.Error(), "out of range for integer") {
+		t.Errorf("ResolveInputs: %v, want out of range for integer", err)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/expr-lang/expr/types"
+
 	"github.com/aipflow/runner/schema"
 )
 
@@ -13,7 +15,7 @@ import (
 type scope struct {
 	inputs map[string]string          // name -> type
 	steps  map[string]map[string]bool // id -> output names
-	sample map[string]any
+	typed  types.Map
 }
 
 func newScope(wf *schema.Workflow) *scope {
@@ -47,47 +49,67 @@ func stepOutputs(st *schema.Step) []string {
 	return names
 }
 
-// env returns a sample environment with the shape of the real one, for
-// compiling expressions.
-func (s *scope) env() map[string]any {
-	if s.sample != nil {
-		return s.sample
+// env describes the environment to expr, strictly: a name it does not
+// list fails to compile, and so does an operation on the wrong types, such
+// as a string compared with a number or an if: that is not boolean.
+func (s *scope) env() types.Map {
+	if s.typed != nil {
+		return s.typed
 	}
-	inputs := map[string]any{}
+	inputs := types.Map{}
 	for name, typ := range s.inputs {
-		inputs[name] = zeroOf(typ)
+		inputs[name] = inputType(typ)
 	}
-	steps := map[string]any{}
+	steps := types.Map{}
 	for id, outs := range s.steps {
-		o := map[string]any{}
+		o := types.Map{}
 		for name := range outs {
-			o[name] = nil
+			o[name] = outputType(name)
 		}
-		steps[id] = map[string]any{"state": "", "outputs": o}
+		steps[id] = types.Map{"state": types.String, "outputs": o}
 	}
-	s.sample = map[string]any{
+	s.typed = types.Map{
 		"inputs": inputs,
 		"steps":  steps,
-		"run":    map[string]any{"id": "", "name": "", "started": ""},
-		"env":    map[string]any{},
-		"job":    map[string]any{},
+		"run":    types.Map{"id": types.String, "name": types.String, "started": types.String},
+		"env":    types.Map{types.Extra: types.String},
+		"job":    types.Map{types.Extra: types.Any},
 	}
 	for _, fn := range statusFuncs {
-		s.sample[fn] = func() bool { return true }
+		s.typed[fn] = types.TypeOf(func() bool { return true })
 	}
-	return s.sample
+	return s.typed
 }
 
-func zeroOf(typ string) any {
+// inputType is the expr type of an input; values of integer inputs are
+// ints so that the checked arithmetic of expr.go applies to them.
+func inputType(typ string) types.Type {
 	switch typ {
 	case "boolean":
-		return false
+		return types.Bool
 	case "integer":
-		return int64(0)
+		return types.Int
 	case "number":
-		return float64(0)
+		return types.Float64
 	}
-	return ""
+	return types.String
+}
+
+// outputType is the expr type of a step output. Outputs a job may not
+// produce are strings that may be nil; outputs declared by the step are
+// whatever their expression yields.
+func outputType(name string) types.Type {
+	switch name {
+	case "found":
+		return types.Bool
+	case "parameters":
+		return types.Map{types.Extra: types.String}
+	case "jobGuid", "state", "progressStep", "failureStep", "appGuid", "appName",
+		"versionGuid", "versionName", "backupName", "snapshotName", "status",
+		"nodeGuid", "nodeName":
+		return types.String
+	}
+	return types.Any
 }
 
 // resolve checks an identifier path and returns a message for a path that
