@@ -137,7 +137,7 @@ func (c *compiler) compile(src string, pos schema.Pos, where string, cond bool) 
 	if len(c.errs) > n {
 		return nil
 	}
-	opts := append([]expr.Option{expr.Env(c.scope.env())}, checkedArith...)
+	opts := append([]expr.Option{expr.Env(c.scope.env(p.steps))}, checkedArith...)
 	if cond {
 		opts = append(opts, expr.AsBool())
 	}

@@ -15,7 +15,7 @@ import (
 type scope struct {
 	inputs map[string]string          // name -> type
 	steps  map[string]map[string]bool // id -> output names
-	typed  types.Map
+	base   types.Map // everything but steps, made once
 }
 
 func newScope(wf *schema.Workflow) *scope {
@@ -51,34 +51,39 @@ func stepOutputs(st *schema.Step) []string {
 
 // env describes the environment to expr, strictly: a name it does not
 // list fails to compile, and so does an operation on the wrong types, such
-// as a string compared with a number or an if: that is not boolean.
-func (s *scope) env() types.Map {
-	if s.typed != nil {
-		return s.typed
+// as a string compared with a number or an if: that is not boolean. Only
+// the steps an expression reads are listed: expr walks the whole
+// description on every compile, and a workflow may have thousands of steps.
+func (s *scope) env(ids []string) types.Map {
+	if s.base == nil {
+		inputs := types.Map{}
+		for name, typ := range s.inputs {
+			inputs[name] = inputType(typ)
+		}
+		s.base = types.Map{
+			"inputs": inputs,
+			"run":    types.Map{"id": types.String, "name": types.String, "started": types.String},
+			"env":    types.Map{types.Extra: types.String},
+			"job":    types.Map{types.Extra: types.Any},
+		}
+		for _, fn := range statusFuncs {
+			s.base[fn] = types.TypeOf(func() bool { return true })
+		}
 	}
-	inputs := types.Map{}
-	for name, typ := range s.inputs {
-		inputs[name] = inputType(typ)
+	env := make(types.Map, len(s.base)+1)
+	for k, v := range s.base {
+		env[k] = v
 	}
 	steps := types.Map{}
-	for id, outs := range s.steps {
+	for _, id := range ids {
 		o := types.Map{}
-		for name := range outs {
+		for name := range s.steps[id] {
 			o[name] = outputType(name)
 		}
 		steps[id] = types.Map{"state": types.String, "outputs": o}
 	}
-	s.typed = types.Map{
-		"inputs": inputs,
-		"steps":  steps,
-		"run":    types.Map{"id": types.String, "name": types.String, "started": types.String},
-		"env":    types.Map{types.Extra: types.String},
-		"job":    types.Map{types.Extra: types.Any},
-	}
-	for _, fn := range statusFuncs {
-		s.typed[fn] = types.TypeOf(func() bool { return true })
-	}
-	return s.typed
+	env["steps"] = steps
+	return env
 }
 
 // inputType is the expr type of an input; values of integer inputs are
