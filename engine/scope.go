@@ -15,7 +15,7 @@ import (
 type scope struct {
 	inputs map[string]string          // name -> type
 	steps  map[string]map[string]bool // id -> output names
-	base   types.Map // everything but steps, made once
+	base   types.Map                  // everything but steps, made once
 }
 
 func newScope(wf *schema.Workflow) *scope {

@@ -214,7 +214,8 @@ func (r *runner) timeout(n *Node) time.Duration {
 
 // jobOutputs are the outputs of every job step, plus those the job type
 // takes from the parameters it was sent (versionName, backupName, ...).
-func jobOutputs(jt *schema.JobType, start JobStart, st JobStatus, req map[string]string) map[string]any {
+func jobOutputs(jt *schema.JobType, start JobStart, st JobStatus,
+	req map[string]string) map[string]any {
 	params := make(map[string]any, len(req))
 	for k, v := range req {
 		params[k] = v
@@ -290,7 +291,8 @@ func (r *runner) query(ctx context.Context, n *Node, p map[string]string, sr *St
 	sr.State, sr.Outputs = Completed, out
 }
 
-func (r *runner) lookup(ctx context.Context, kind string, p map[string]string) (map[string]any, error) {
+func (r *runner) lookup(ctx context.Context, kind string,
+	p map[string]string) (map[string]any, error) {
 	jobs := r.opts.Jobs
 	switch kind {
 	case schema.QueryApplication:

@@ -27,10 +27,13 @@ type connFlags struct {
 
 func (f *connFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.url, "console-url", "", "Console address (default $AIP_CONSOLE_URL)")
-	fs.StringVar(&f.user, "user", "", "user name for Basic auth; the API key is then the password (default $AIP_CONSOLE_USER)")
-	fs.BoolVar(&f.simulate, "simulate", false, "run against a Console simulator started in this process, with demo applications")
-	fs.Float64Var(&f.speed, "speed", 0, "how many times faster than real time the Console runs, for a simulator:\n"+
-		"divides poll intervals and timeouts (default 100 with --simulate, else 1)")
+	fs.StringVar(&f.user, "user", "",
+		"user name for Basic auth; the API key is then the password (default $AIP_CONSOLE_USER)")
+	fs.BoolVar(&f.simulate, "simulate", false,
+		"run against a Console simulator started in this process, with demo applications")
+	fs.Float64Var(&f.speed, "speed", 0,
+		"how many times faster than real time the Console runs, for a simulator: divides\n"+
+			"poll intervals and timeouts (default 100 with --simulate, else 1)")
 }
 
 // conn is a Console session ready for use, and how to end it.
@@ -67,7 +70,8 @@ func (a *app) connect(ctx context.Context, f *connFlags) (*conn, error) {
 		url, key, user, c.close = sim.url, sim.key, "", sim.close
 	}
 	if url == "" {
-		return nil, errors.New("no Console address: pass --console-url or set AIP_CONSOLE_URL (or use --simulate)")
+		return nil, errors.New(
+			"no Console address: pass --console-url or set AIP_CONSOLE_URL (or use --simulate)")
 	}
 	if key == "" {
 		return nil, errors.New("no API key: set AIP_CONSOLE_API_KEY")

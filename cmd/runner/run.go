@@ -120,11 +120,22 @@ func environ() map[string]string {
 	out := map[string]string{}
 	for _, kv := range os.Environ() {
 		k, v, _ := strings.Cut(kv, "=")
-		if k == "AIP_CONSOLE_API_KEY" || strings.Contains(k, "PASSWORD") || strings.Contains(k, "SECRET") ||
-			strings.Contains(k, "TOKEN") {
+		if secretName(k) {
 			continue
 		}
 		out[k] = v
 	}
 	return out
+}
+
+// secretName reports whether an environment variable likely holds a
+// credential, which expressions must not be able to read.
+func secretName(k string) bool {
+	k = strings.ToUpper(k)
+	for _, s := range []string{"API_KEY", "APIKEY", "PASSWORD", "SECRET", "TOKEN", "CREDENTIAL"} {
+		if strings.Contains(k, s) {
+			return true
+		}
+	}
+	return false
 }

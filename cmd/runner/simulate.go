@@ -45,7 +45,8 @@ interrupted.`,
 	fs := cmd.Flags()
 	fs.StringVar(&addr, "addr", "127.0.0.1:8081", "address to listen on")
 	fs.StringVar(&key, "api-key", "", "the API key the simulator accepts (default $AIP_CONSOLE_API_KEY)")
-	fs.Float64Var(&speed, "speed", 1, "how many times faster than real time jobs run (a step takes 20 s of simulated time)")
+	fs.Float64Var(&speed, "speed", 1,
+		"how many times faster than real time jobs run (a step takes 20 s of simulated time)")
 	fs.BoolVar(&empty, "empty", false, "start without the demo applications")
 	return cmd
 }

@@ -20,7 +20,8 @@ type Service struct {
 var _ engine.JobService = Service{}
 
 // SubmitJob schedules a job with POST /api/jobs.
-func (s Service) SubmitJob(ctx context.Context, jobType string, params map[string]string) (engine.JobStart, error) {
+func (s Service) SubmitJob(ctx context.Context, jobType string,
+	params map[string]string) (engine.JobStart, error) {
 	js, err := s.Client.SubmitJob(ctx, jobType, params)
 	return engine.JobStart{JobGUID: js.JobGUID, AppGUID: js.AppGUID}, err
 }
@@ -45,13 +46,15 @@ func (s Service) CancelJob(ctx context.Context, jobGUID string) error {
 }
 
 // FindApplication looks an application up by name.
-func (s Service) FindApplication(ctx context.Context, name string) (engine.Application, bool, error) {
+func (s Service) FindApplication(ctx context.Context,
+	name string) (engine.Application, bool, error) {
 	a, ok, err := s.Client.FindApplication(ctx, name)
 	return engine.Application{GUID: a.GUID, Name: a.Name}, ok, err
 }
 
 // FindVersion looks a version up by name.
-func (s Service) FindVersion(ctx context.Context, appGUID, name string) (engine.Version, bool, error) {
+func (s Service) FindVersion(ctx context.Context,
+	appGUID, name string) (engine.Version, bool, error) {
 	v, ok, err := s.Client.FindVersion(ctx, appGUID, name)
 	return engine.Version{GUID: v.GUID, Name: v.Name, Status: v.Status}, ok, err
 }
