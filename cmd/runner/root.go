@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -17,6 +18,13 @@ type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	verbose        bool
+
+	// now is the clock of commands that compute dates, such as the
+	// default version names plan shows; nil means time.Now.
+	now func() time.Time
+
+	// inputsFile is --inputs of run and plan: a file of workflow inputs.
+	inputsFile string
 
 	// simulator, when not nil, is the simulator --simulate serves instead
 	// of a new one, with simulatorKey as its API key, so that tests can
@@ -40,7 +48,10 @@ independent steps at the same time.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%v (see %s --help)", err, c.CommandPath())
 	})
-	root.AddCommand(a.runCmd(), a.validateCmd(), a.simulateCmd(), a.versionCmd())
+	run := a.runCmd()
+	a.registerInputsFile(run.Flags())
+	root.AddCommand(run, a.validateCmd(), a.planCmd(), a.graphCmd(), a.jobsCmd(),
+		a.schemaCmd(), a.simulateCmd(), a.versionCmd())
 	return root
 }
 

@@ -54,7 +54,7 @@ func (a *app) run(ctx context.Context, file string, f *runFlags) error {
 	if f.maxParallel < 1 {
 		return fmt.Errorf("--max-parallel %d: must be at least 1", f.maxParallel)
 	}
-	given, err := parseInputs(f.inputs)
+	given, err := readInputs(a.inputsFile, f.inputs)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/pflag"
+	"gopkg.in/yaml.v3"
+)
+
+// registerInputsFile adds --inputs to a command that takes workflow
+// inputs; the value lands in a.inputsFile.
+func (a *app) registerInputsFile(fs *pflag.FlagSet) {
+	fs.StringVar(&a.inputsFile, "inputs", "",
+		"read workflow inputs from a YAML or JSON file of name: value; -i overrides them")
+}
+
+// readInputs returns the workflow inputs given by an inputs file, when
+// file is not "", and by -i name=value flags, which override the file.
+// Values of the file are scalars taken as written, as with: values are:
+// 010 stays 010 and 1.20 stays 1.20. A problem with the file is an error
+// that names it, with the line and column of a bad entry.
+func readInputs(file string, flags []string) (map[string]string, error) {
+	given, err := parseInputs(flags)
+	if err != nil {
+		return nil, err
+	}
+	if file == "" {
+		return given, nil
+	}
+	fromFile, err := readInputsFile(file)
+	if err != nil {
+		return nil, err
+	}
+	for name, v := range given {
+		fromFile[name] = v
+	}
+	return fromFile, nil
+}
+
+// readInputsFile reads a mapping of input names to scalars.
+func readInputsFile(file string) (map[string]string, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("--inputs: %w", err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("--inputs %s: %v", file, err)
+	}
+	out := map[string]string{}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return out, nil // an empty file gives no inputs
+	}
+	m := resolveAlias(doc.Content[0])
+	if m.Kind != yaml.MappingNode {
+		if m.Kind == yaml.ScalarNode && m.Tag == "!!null" {
+			return out, nil // a file holding only comments
+		}
+		return nil, inputsError(file, m, "want a mapping of input names to values")
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := resolveAlias(m.Content[i]), resolveAlias(m.Content[i+1])
+		if k.Kind != yaml.ScalarNode {
+			return nil, inputsError(file, k, "an input name must be a single value")
+		}
+		if _, dup := out[k.Value]; dup {
+			return nil, inputsError(file, k, "input %q given twice", k.Value)
+		}
+		if v.Kind != yaml.ScalarNode {
+			return nil, inputsError(file, v, "input %q: want a single value, not a %s",
+				k.Value, kindName(v.Kind))
+		}
+		out[k.Value] = v.Value
+	}
+	return out, nil
+}
+
+// resolveAlias returns the node an alias (*name) stands for.
+func resolveAlias(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+func inputsError(file string, n *yaml.Node, format string, args ...any) error {
+	return fmt.Errorf("--inputs %s:%d:%d: %s", file, n.Line, n.Column, fmt.Sprintf(format, args...))
+}
+
+func kindName(k yaml.Kind) string {
+	switch k {
+	case yaml.MappingNode:
+		return "mapping"
+	case yaml.SequenceNode:
+		return "list"
+	}
+	return "value"
+}
