@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -103,18 +104,18 @@ func (c *compiler) template(v schema.Value, where string) *template {
 	return t
 }
 
-// condition compiles a bare if: expression.
-func (c *compiler) condition(v schema.Value) *program {
+// condition compiles a bare if: expression; where names it in messages.
+func (c *compiler) condition(v schema.Value, where string) *program {
 	src := strings.TrimSpace(v.Text)
 	// A condition may also be written as ${{ expr }}, as in other tools.
 	if strings.HasPrefix(src, "${{") && strings.HasSuffix(src, "}}") {
 		src = strings.TrimSpace(src[3 : len(src)-2])
 	}
 	if src == "" {
-		c.errorf(v.Pos, "if: empty condition")
+		c.errorf(v.Pos, "%s: empty condition", where)
 		return nil
 	}
-	return c.compile(src, v.Pos, "if", true)
+	return c.compile(src, v.Pos, where, true)
 }
 
 func (c *compiler) compile(src string, pos schema.Pos, where string, cond bool) (p *program) {
@@ -170,7 +171,7 @@ func (c *compiler) checkRefs(root ast.Node, pos schema.Pos, where string, p *pro
 			seen[msg] = true
 			c.errorf(pos, "%s: %s", where, msg)
 		}
-		if len(path) >= 2 && path[0] == "steps" && c.scope.steps[path[1]] != nil {
+		if len(path) >= 2 && path[0] == "steps" && c.scope.hasStep(path[1]) {
 			if !contains(p.steps, path[1]) {
 				p.steps = append(p.steps, path[1])
 			}
@@ -219,12 +220,17 @@ func memberPath(n *ast.MemberNode) []string {
 	return append(base, prop.Value)
 }
 
+// firstLine returns the first line of an expr message, without the
+// "(line:column)" within the expression that expr appends: the message
+// already carries the position of the expression in the file.
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
+		s = s[:i]
 	}
-	return s
+	return exprPos.ReplaceAllString(s, "")
 }
+
+var exprPos = regexp.MustCompile(` \(\d+:\d+\)$`)
 
 func contains(list []string, s string) bool {
 	for _, x := range list {

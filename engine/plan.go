@@ -107,18 +107,18 @@ func (c *compiler) node(n *Node, p *Plan) {
 	}
 	var refs []string
 	if st.If != nil {
-		if n.cond = c.condition(*st.If); n.cond != nil {
+		if n.cond = c.condition(*st.If, "steps."+st.ID+".if"); n.cond != nil {
 			refs = append(refs, n.cond.steps...)
 		}
 	}
 	for _, prm := range st.With {
-		if t := c.template(prm.Value, "with."+prm.Name); t != nil {
+		if t := c.template(prm.Value, "steps."+st.ID+".with."+prm.Name); t != nil {
 			n.with = append(n.with, namedTemplate{prm.Name, t})
 			refs = append(refs, t.steps()...)
 		}
 	}
 	for _, o := range st.Outputs {
-		if t := c.template(o.Expr, "outputs."+o.Name); t != nil {
+		if t := c.template(o.Expr, "steps."+st.ID+".outputs."+o.Name); t != nil {
 			n.outs = append(n.outs, namedTemplate{o.Name, t})
 			refs = append(refs, t.steps()...)
 		}

@@ -124,8 +124,8 @@ func TestBuildErrors(t *testing.T) {
     with: {appGuid: "${{ steps.bakup.outputs.appGuid }}", sourcePath: "sources:x"}
 `,
 			want: []string{
-				`wf.yaml:10:9: if: step "backup" has no output "appGUID" (did you mean "appGuid"?)`,
-				`wf.yaml:11:21: with.appGuid: unknown step "bakup" (did you mean "backup"?)`,
+				`wf.yaml:10:9: steps.add.if: step "backup" has no output "appGUID" (did you mean "appGuid"?)`,
+				`wf.yaml:11:21: steps.add.with.appGuid: unknown step "bakup" (did you mean "backup"?)`,
 			},
 		},
 		{
@@ -135,7 +135,7 @@ func TestBuildErrors(t *testing.T) {
     query: application
     with: {name: "${{ inputs.ap }}"}
 `,
-			want: []string{`wf.yaml:7:18: with.name: unknown input "ap" (did you mean "app"?)`},
+			want: []string{`wf.yaml:7:18: steps.find.with.name: unknown input "ap" (did you mean "app"?)`},
 		},
 		{
 			name: "expression syntax",
@@ -145,7 +145,7 @@ func TestBuildErrors(t *testing.T) {
     if: "inputs.app =="
     with: {name: x}
 `,
-			want: []string{"wf.yaml:7:9: if: unexpected token EOF"},
+			want: []string{"wf.yaml:7:9: steps.find.if: unexpected token EOF"},
 		},
 		{
 			name: "condition that is not boolean",
@@ -155,7 +155,7 @@ func TestBuildErrors(t *testing.T) {
     if: inputs.app
     with: {name: x}
 `,
-			want: []string{"wf.yaml:7:9: if: expected bool, but got string"},
+			want: []string{"wf.yaml:7:9: steps.find.if: expected bool, but got string"},
 		},
 		{
 			name: "string compared with a number",
@@ -165,7 +165,7 @@ func TestBuildErrors(t *testing.T) {
     if: inputs.app == 0
     with: {name: x}
 `,
-			want: []string{"wf.yaml:7:9: if: invalid operation: == (mismatched types string and int)"},
+			want: []string{"wf.yaml:7:9: steps.find.if: invalid operation: == (mismatched types string and int)"},
 		},
 		{
 			name: "unknown field of a step",
@@ -177,7 +177,7 @@ func TestBuildErrors(t *testing.T) {
     query: application
     with: {name: "${{ steps.find.output.appGuid }}"}
 `,
-			want: []string{`wf.yaml:10:18: with.name: step "find" has no field "output" (known: outputs, state)`},
+			want: []string{`wf.yaml:10:18: steps.use.with.name: step "find" has no field "output" (known: outputs, state)`},
 		},
 	}
 	for _, tt := range tests {

@@ -14,16 +14,22 @@ import (
 // steps with the outputs each one produces, and the run.
 type scope struct {
 	inputs map[string]string          // name -> type
-	steps  map[string]map[string]bool // id -> output names
+	steps  map[string]map[string]bool // id -> output names; nil: unknown, any name goes
+	matrix bool                       // item is defined
 	base   types.Map                  // everything but steps, made once
 }
 
 func newScope(wf *schema.Workflow) *scope {
-	s := &scope{inputs: map[string]string{}, steps: map[string]map[string]bool{}}
+	s := &scope{inputs: map[string]string{}, steps: map[string]map[string]bool{},
+		matrix: wf.Matrix != nil}
 	for _, in := range wf.Inputs {
 		s.inputs[in.Name] = in.Type
 	}
 	for _, st := range wf.Steps {
+		s.steps[st.ID] = nil
+		if !knownKind(st) {
+			continue // the loader has reported the step; do not pile errors on it
+		}
 		outs := map[string]bool{}
 		for _, name := range stepOutputs(st) {
 			outs[name] = true
@@ -31,6 +37,22 @@ func newScope(wf *schema.Workflow) *scope {
 		s.steps[st.ID] = outs
 	}
 	return s
+}
+
+// hasStep reports whether the workflow has a step of that id.
+func (s *scope) hasStep(id string) bool {
+	_, ok := s.steps[id]
+	return ok
+}
+
+// knownKind reports whether the step's job type or query kind is known,
+// and with it the outputs the step produces.
+func knownKind(st *schema.Step) bool {
+	if st.Query != "" {
+		return true
+	}
+	_, ok := schema.LookupJob(st.Job)
+	return ok
 }
 
 // stepOutputs lists the outputs a step produces: those of its query kind,
@@ -69,6 +91,9 @@ func (s *scope) env(ids []string) types.Map {
 		for _, fn := range statusFuncs {
 			s.base[fn] = types.TypeOf(func() bool { return true })
 		}
+		if s.matrix {
+			s.base["item"] = types.Any
+		}
 	}
 	env := make(types.Map, len(s.base)+1)
 	for k, v := range s.base {
@@ -79,6 +104,9 @@ func (s *scope) env(ids []string) types.Map {
 		o := types.Map{}
 		for name := range s.steps[id] {
 			o[name] = outputType(name)
+		}
+		if s.steps[id] == nil {
+			o[types.Extra] = types.Any
 		}
 		steps[id] = types.Map{"state": types.String, "outputs": o}
 	}
@@ -139,7 +167,7 @@ func (s *scope) resolve(path []string) string {
 		switch path[2] {
 		case "state":
 		case "outputs":
-			if len(path) >= 4 && !outs[path[3]] {
+			if len(path) >= 4 && outs != nil && !outs[path[3]] {
 				known := keys(outs)
 				return fmt.Sprintf("step %q has no output %s (known: %s)",
 					path[1], quoteSuggest(path[3], known), strings.Join(known, ", "))

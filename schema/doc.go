@@ -4,7 +4,10 @@
 // Schema (JSONSchema) and against the job-type catalog, and return a
 // Workflow whose every element remembers its file position. Problems are
 // reported all at once as *PosError values, each printed as
-// file:line:col: message.
+// file:line:col: message. LoadPartial and ParsePartial also return the
+// part of a faulty file that could be read, so that a caller can run the
+// checks of later layers on it in the same run and merge all the problems
+// with SortErrors.
 //
 // YAML is read as a yaml.Node tree, never decoded into Go types, so values
 // keep the text they were written with: with: values reach the Console

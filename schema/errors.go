@@ -32,6 +32,50 @@ func PosErrors(err error) []*PosError {
 	return out
 }
 
+// SortErrors flattens errs (nil entries are dropped; errors with an
+// Unwrap() []error method, such as those of errors.Join, are opened) and
+// joins the result with errors.Join, ordered by file, line and column; nil
+// when nothing is left. Errors at the same place keep their order, and
+// errors without a *PosError go last, in their order. It lets a caller
+// report the problems of several checks, such as ParsePartial and a later
+// build of the workflow's graph, as one sorted list.
+func SortErrors(errs []error) error {
+	var flat []error
+	var walk func(error)
+	walk = func(err error) {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		if err != nil {
+			flat = append(flat, err)
+		}
+	}
+	for _, err := range errs {
+		walk(err)
+	}
+	slices.SortStableFunc(flat, func(a, b error) int {
+		var pa, pb *PosError
+		aok, bok := errors.As(a, &pa), errors.As(b, &pb)
+		if !aok || !bok {
+			return cmp.Compare(boolRank(aok), boolRank(bok))
+		}
+		return cmp.Or(strings.Compare(pa.File, pb.File), cmp.Compare(pa.Line, pb.Line),
+			cmp.Compare(pa.Col, pb.Col))
+	})
+	return errors.Join(flat...)
+}
+
+// boolRank orders true before false.
+func boolRank(b bool) int {
+	if b {
+		return 0
+	}
+	return 1
+}
+
 // errList collects the problems found in one file.
 type errList struct {
 	file string

@@ -11,30 +11,22 @@ import (
 )
 
 // filler builds a Workflow from a resolved node tree. It reads only
-// values of the kinds the schema asks for, skips values the schema
-// rejected (they are reported already), and adds the checks a schema
-// cannot express.
+// values of the kinds the schema asks for, leaves out values the schema
+// rejected (validate marks them bad; they are reported already), and adds
+// the checks a schema cannot express. What it builds from a document with
+// problems is the partial Workflow of ParsePartial.
+//
+// Message paths such as steps.add.with.x are built only to report a
+// problem: a large valid workflow costs no string building.
 type filler struct {
 	errs  *errList
 	warns *errList
-	bad   map[string]bool // instance pointers at or above a schema problem
 }
 
-// loc is a place in the document: the JSON pointer the validator reports
-// problems at, and the dotted path that messages show.
-type loc struct{ ptr, path string }
-
-func (l loc) key(k string) loc {
-	return loc{ptr: l.ptr + "/" + escapePtr(k), path: joinKey(l.path, k)}
-}
-
-func (l loc) index(i int) loc {
-	return loc{ptr: l.ptr + "/" + strconv.Itoa(i), path: joinIndex(l.path, i)}
-}
-
-// valid tells whether the schema found no problem at or under l.
-func (f *filler) valid(l loc) bool {
-	return !f.bad[l.ptr]
+// usable tells whether n is present and the schema found no problem at
+// or under it.
+func usable(n *node) bool {
+	return n != nil && !n.bad
 }
 
 func (f *filler) workflow(root *node) *Workflow {
@@ -42,38 +34,39 @@ func (f *filler) workflow(root *node) *Workflow {
 	if !root.isMap() {
 		return w
 	}
-	top := loc{}
 	w.Version = intOf(root.get("version"))
 	w.Name = scalarText(root.get("name"))
 	w.Description = scalarText(root.get("description"))
-	w.Inputs = f.inputs(root.get("inputs"), top.key("inputs"))
+	w.Inputs = f.inputs(root.get("inputs"))
 	if d := root.get("defaults"); d != nil && d.isMap() {
-		l := top.key("defaults")
-		w.Defaults.Timeout = f.duration(d.get("timeout"), l.key("timeout"), false)
-		w.Defaults.Poll = f.duration(d.get("poll"), l.key("poll"), false)
+		w.Defaults.Timeout = f.duration(d.get("timeout"), "defaults", "timeout", false)
+		w.Defaults.Poll = f.duration(d.get("poll"), "defaults", "poll", false)
 	}
-	w.Steps = f.steps(root.get("steps"), top.key("steps"))
+	w.Steps = f.steps(root.get("steps"))
 	w.Outputs = outputs(root.get("outputs"))
-	if e := root.entry("matrix"); e != nil {
+	if e := root.entry("matrix"); e != nil && !e.val.bad {
 		w.Matrix = matrix(posOf(e.key), e.val)
 	}
 	return w
 }
 
-func (f *filler) inputs(n *node, l loc) []*Input {
+func (f *filler) inputs(n *node) []*Input {
 	if n == nil || !n.isMap() {
 		return nil
 	}
-	var out []*Input
+	out := make([]*Input, 0, len(n.pairs))
 	for _, p := range n.pairs {
-		if p.val.isMap() {
-			out = append(out, f.input(p.key.Value, posOf(p.key), p.val, l.key(p.key.Value)))
+		if !p.val.isMap() {
+			// Rejected by the schema; the name stays declared.
+			out = append(out, &Input{Name: p.key.Value, Type: "string", Pos: posOf(p.key)})
+			continue
 		}
+		out = append(out, f.input(p.key.Value, posOf(p.key), p.val))
 	}
 	return out
 }
 
-func (f *filler) input(name string, pos Pos, m *node, l loc) *Input {
+func (f *filler) input(name string, pos Pos, m *node) *Input {
 	in := &Input{
 		Name:        name,
 		Type:        "string",
@@ -81,29 +74,31 @@ func (f *filler) input(name string, pos Pos, m *node, l loc) *Input {
 		Description: scalarText(m.get("description")),
 		Pos:         pos,
 	}
-	if t := m.get("type"); t != nil {
+	path := joinKey("inputs", name)
+	t := m.get("type")
+	typeOK := t == nil || !t.bad
+	if t != nil && typeOK {
 		in.Type = t.text()
 	}
-	typeOK := f.valid(l.key("type"))
-	if e := m.get("enum"); e != nil {
+	if e := m.get("enum"); e != nil && typeOK {
 		for i, item := range e.items {
-			in.Enum = append(in.Enum, item.text())
-			if typeOK && f.valid(l.key("enum").index(i)) {
-				f.checkInputValue(in, l.key("enum").index(i).path, item)
+			if !item.bad && f.checkInputValue(in, joinIndex(joinKey(path, "enum"), i), item) {
+				in.Enum = append(in.Enum, item.text())
 			}
 		}
 	}
-	if d := m.get("default"); d != nil {
-		v := d.value()
-		in.Default = &v
-		dl := l.key("default")
-		if !typeOK || !f.valid(dl) || !f.checkInputValue(in, dl.path, d) {
+	if d := m.get("default"); usable(d) && typeOK {
+		dpath := joinKey(path, "default")
+		if !f.checkInputValue(in, dpath, d) {
 			return in
 		}
-		if len(in.Enum) > 0 && !slices.Contains(in.Enum, v.Text) {
-			f.errs.add(d.pos(), dl.path, "%s is not one of %s", describe(d),
+		if len(in.Enum) > 0 && !slices.Contains(in.Enum, d.text()) {
+			f.errs.add(d.pos(), dpath, "%s is not one of %s", describe(d),
 				strings.Join(in.Enum, ", "))
+			return in
 		}
+		v := d.value()
+		in.Default = &v
 	}
 	return in
 }
@@ -138,75 +133,85 @@ func (f *filler) checkInputValue(in *Input, path string, n *node) bool {
 	return true
 }
 
-func (f *filler) steps(n *node, l loc) []*Step {
+func (f *filler) steps(n *node) []*Step {
 	if n == nil || !n.isMap() {
 		return nil
 	}
-	var out []*Step
+	out := make([]*Step, 0, len(n.pairs))
 	for _, p := range n.pairs {
-		if p.val.isMap() {
-			out = append(out, f.step(p.key.Value, posOf(p.key), p.val, l.key(p.key.Value)))
+		if !p.val.isMap() {
+			// Rejected by the schema; the id stays declared.
+			out = append(out, &Step{ID: p.key.Value, Pos: posOf(p.key)})
+			continue
 		}
+		out = append(out, f.step(p.key.Value, posOf(p.key), p.val))
 	}
 	return out
 }
 
-func (f *filler) step(id string, pos Pos, m *node, l loc) *Step {
+func (f *filler) step(id string, pos Pos, m *node) *Step {
 	st := &Step{ID: id, Pos: pos}
+	path := joinKey("steps", id)
 	var jt *JobType
-	if j := m.get("job"); j != nil && f.valid(l.key("job")) {
+	if j := m.get("job"); usable(j) {
 		var ok bool
 		if jt, ok = LookupJob(j.text()); ok {
 			st.Job = jt.Name
 		} else {
-			f.errs.add(j.pos(), l.key("job").path, "unknown job type %q%s", j.text(),
+			f.errs.add(j.pos(), joinKey(path, "job"), "unknown job type %q%s", j.text(),
 				didYouMean(j.text(), jobNames()))
 		}
 	}
-	if q := m.get("query"); q != nil && f.valid(l.key("query")) {
+	if q := m.get("query"); usable(q) {
 		st.Query = q.text()
 	}
 	with := m.get("with")
 	if with != nil {
+		st.With = make([]*Param, 0, len(with.pairs))
 		for _, p := range with.pairs {
-			st.With = append(st.With, &Param{Name: p.key.Value, Value: p.val.value(),
-				Pos: posOf(p.key)})
+			if p.val.isScalar() && !p.val.bad {
+				st.With = append(st.With, &Param{Name: p.key.Value, Value: p.val.value(),
+					Pos: posOf(p.key)})
+			}
 		}
 	}
 	if needs := m.get("needs"); needs != nil {
+		st.Needs = make([]Value, 0, len(needs.items))
 		for _, item := range needs.items {
-			st.Needs = append(st.Needs, item.value())
+			if item.isScalar() && !item.bad {
+				st.Needs = append(st.Needs, item.value())
+			}
 		}
 	}
 	st.If = optionalValue(m.get("if"))
 	st.Concurrency = optionalValue(m.get("concurrency"))
 	st.Outputs = outputs(m.get("outputs"))
-	st.Timeout = f.duration(m.get("timeout"), l.key("timeout"), false)
-	st.Poll = f.duration(m.get("poll"), l.key("poll"), false)
+	st.Timeout = f.duration(m.get("timeout"), path, "timeout", false)
+	st.Poll = f.duration(m.get("poll"), path, "poll", false)
 	st.ContinueOnError = isTrue(m.get("continue-on-error"))
 	if r := m.entry("retry"); r != nil && r.val.isMap() {
-		st.Retry = f.retry(posOf(r.key), r.val, l.key("retry"))
+		st.Retry = f.retry(posOf(r.key), r.val, joinKey(path, "retry"))
 	}
-	if !f.valid(l.key("with")) {
+	if with != nil && with.bad {
 		return st
 	}
 	switch {
 	case jt != nil:
-		f.checkParams(st, l.path, with, jobParams(jt))
+		f.checkParams(st, path, with, jobParams(jt))
 	case st.Query != "":
-		f.checkParams(st, l.path, with, queryParams(st.Query))
+		f.checkParams(st, path, with, queryParams(st.Query))
 	}
 	return st
 }
 
-func (f *filler) retry(pos Pos, m *node, l loc) *Retry {
+func (f *filler) retry(pos Pos, m *node, path string) *Retry {
 	r := &Retry{Backoff: 1, On: []string{"failed"}, Pos: pos}
 	r.Attempts = intOf(m.get("attempts"))
-	r.Delay = f.duration(m.get("delay"), l.key("delay"), true)
-	if b := m.get("backoff"); b != nil {
+	r.Delay = f.duration(m.get("delay"), path, "delay", true)
+	if b := m.get("backoff"); usable(b) {
 		r.Backoff = floatOf(b)
 	}
-	if on := m.get("on"); on != nil {
+	if on := m.get("on"); usable(on) {
 		r.On = nil
 		for _, item := range on.items {
 			r.On = append(r.On, item.text())
@@ -215,21 +220,21 @@ func (f *filler) retry(pos Pos, m *node, l loc) *Retry {
 	return r
 }
 
-// duration reads a duration value; zero when n is nil. A bad duration, or
+// duration reads the duration n, written under key in the mapping at
+// path; zero when n is nil or rejected by the schema. A bad duration, or
 // zero where zero is not allowed, is reported at its position.
-func (f *filler) duration(n *node, l loc, zeroOK bool) time.Duration {
-	if n == nil || !n.isScalar() || !f.valid(l) {
+func (f *filler) duration(n *node, path, key string, zeroOK bool) time.Duration {
+	if n == nil || !n.isScalar() || n.bad {
 		return 0
 	}
-	path := l.path
 	d, err := parseDuration(n.text())
 	switch {
 	case err != nil:
-		f.errs.add(n.pos(), path, "%s", notDuration(n))
+		f.errs.add(n.pos(), joinKey(path, key), "%s", notDuration(n))
 	case d < 0:
-		f.errs.add(n.pos(), path, "%s must not be negative", describe(n))
+		f.errs.add(n.pos(), joinKey(path, key), "%s must not be negative", describe(n))
 	case d == 0 && !zeroOK:
-		f.errs.add(n.pos(), path, "%s must be more than zero", describe(n))
+		f.errs.add(n.pos(), joinKey(path, key), "%s must be more than zero", describe(n))
 	}
 	return d
 }
@@ -264,13 +269,17 @@ func parseDuration(s string) (time.Duration, error) {
 	return d, nil
 }
 
+// outputs reads a mapping of output names to expressions.
 func outputs(n *node) []*Output {
 	if n == nil || !n.isMap() {
 		return nil
 	}
 	out := make([]*Output, 0, len(n.pairs))
 	for _, p := range n.pairs {
-		out = append(out, &Output{Name: p.key.Value, Expr: p.val.value(), Pos: posOf(p.key)})
+		if p.val.isScalar() && !p.val.bad {
+			out = append(out, &Output{Name: p.key.Value, Expr: p.val.value(),
+				Pos: posOf(p.key)})
+		}
 	}
 	return out
 }
@@ -301,8 +310,10 @@ func matrix(pos Pos, n *node) *Matrix {
 	return m
 }
 
+// optionalValue reads a scalar that may be absent; nil when it is, or
+// when the schema rejected it.
 func optionalValue(n *node) *Value {
-	if n == nil {
+	if n == nil || !n.isScalar() || n.bad {
 		return nil
 	}
 	v := n.value()

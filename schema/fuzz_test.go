@@ -1,17 +1,21 @@
 package schema_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/aipflow/runner/engine"
 	"github.com/aipflow/runner/schema"
 )
 
 // FuzzParse checks that Parse never panics or hangs: any input may be
-// rejected, and an accepted one yields a usable workflow. go test runs the
-// seeds from testdata; go test -fuzz=FuzzParse explores further.
+// rejected, and an accepted one yields a usable workflow. It also checks
+// that ParsePartial agrees with Parse and that its partial workflow, the
+// one runner validate builds, never makes engine.Build panic. go test runs
+// the seeds from testdata; go test -fuzz=FuzzParse explores further.
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*/*.yaml")
 	for _, file := range files {
@@ -30,6 +34,7 @@ func FuzzParse(f *testing.F) {
 		if d := time.Since(start); d > 2*time.Second {
 			t.Errorf("Parse took %v", d)
 		}
+		checkPartial(t, data, w, err)
 		if err != nil {
 			if w != nil {
 				t.Errorf("Parse returned a workflow with error %v", err)
@@ -53,4 +58,36 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkPartial checks ParsePartial against the result of Parse, and builds
+// the partial workflow.
+func checkPartial(t *testing.T, data []byte, w *schema.Workflow, err error) {
+	t.Helper()
+	pw, perr := schema.ParsePartial("fuzz.yaml", data)
+	if fmt.Sprint(perr) != fmt.Sprint(err) {
+		t.Errorf("ParsePartial error:\n%v\nParse error:\n%v", perr, err)
+	}
+	if err == nil && pw == nil {
+		t.Errorf("ParsePartial returned no workflow for a valid file")
+	}
+	if pw == nil {
+		return
+	}
+	if w != nil && len(pw.Steps) != len(w.Steps) {
+		t.Errorf("ParsePartial found %d steps, Parse %d", len(pw.Steps), len(w.Steps))
+	}
+	for _, s := range pw.Steps {
+		if s.Job != "" && s.Query != "" {
+			t.Errorf("partial step %s has job %q and query %q", s.ID, s.Job, s.Query)
+		}
+	}
+	_, berr := engine.Build(pw) // must not panic
+	if all := schema.SortErrors([]error{perr, berr}); all != nil {
+		for _, e := range unwrapAll(all) {
+			if len(schema.PosErrors(e)) == 0 {
+				t.Errorf("error without a position: %v", e)
+			}
+		}
+	}
 }

@@ -20,6 +20,16 @@ func Load(path string) (*Workflow, error) {
 	return Parse(path, data)
 }
 
+// LoadPartial reads the workflow file at path and parses it with
+// ParsePartial.
+func LoadPartial(path string) (*Workflow, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read workflow: %w", err)
+	}
+	return ParsePartial(path, data)
+}
+
 // Parse parses and checks the content of a workflow file; file names it
 // in errors and in Workflow.File.
 //
@@ -33,6 +43,34 @@ func Load(path string) (*Workflow, error) {
 // Parse never modifies data, is safe for concurrent use, and bounds its
 // work on any input: alias expansion stops after a fixed number of values.
 func Parse(file string, data []byte) (*Workflow, error) {
+	w, err := ParsePartial(file, data)
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// ParsePartial is Parse for callers that report every problem of a file
+// in one go, such as runner validate: it also returns the Workflow when
+// the file has problems, so that the checks of later layers (the
+// dependency graph, the expressions) can run on what the file declares.
+//
+// The error is the one Parse returns. The Workflow holds what the checks
+// accepted: a value the schema or a catalog check rejected is left out,
+// as if it were not written (a condition that is a list, a needs item
+// that is not a string, an input default of the wrong type, a job type
+// the catalog does not know). Declarations are kept, even when their body
+// or name is rejected, so that references to them do not become errors of
+// their own: a step that is not a mapping or has an invalid id is a step
+// with that id and neither a job nor a query, and an input that is not a
+// mapping is a string input. Of repeated keys, the first is kept.
+//
+// Such a Workflow is only fit for reporting more problems, never for a
+// run. The Workflow is nil when the file cannot be read as a workflow at
+// all: a YAML syntax error, a second document, an alias expansion over
+// the limit or an alias that contains itself, or a document that is not a
+// mapping.
+func ParsePartial(file string, data []byte) (*Workflow, error) {
 	doc, err := parseYAML(file, data)
 	if err != nil {
 		return nil, errors.Join(err)
@@ -46,14 +84,14 @@ func Parse(file string, data []byte) (*Workflow, error) {
 		}
 		return nil, err
 	}
-	bad := validate(root, errs)
-	f := &filler{errs: errs, warns: &errList{file: file}, bad: bad}
-	w := f.workflow(root)
-	if len(errs.errs) > 0 {
+	validate(root, errs)
+	if !root.isMap() {
 		return nil, errs.err()
 	}
+	f := &filler{errs: errs, warns: &errList{file: file}}
+	w := f.workflow(root)
 	w.Warnings = f.warns.sorted()
-	return w, nil
+	return w, errs.err()
 }
 
 // parseYAML parses one YAML document into a node tree. yaml.v3 reports

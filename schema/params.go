@@ -45,7 +45,7 @@ func (ps paramSet) names() []string {
 func (f *filler) checkParams(st *Step, path string, with *node, ps paramSet) {
 	if with != nil {
 		for _, p := range with.pairs {
-			f.checkParam(joinKey(joinKey(path, "with"), p.key.Value), p, ps)
+			f.checkParam(path, p, ps)
 		}
 	}
 
@@ -59,8 +59,10 @@ func (f *filler) checkParams(st *Step, path string, with *node, ps paramSet) {
 	}
 }
 
-func (f *filler) checkParam(path string, p pair, ps paramSet) {
+// checkParam checks one with: entry of the step at stepPath.
+func (f *filler) checkParam(stepPath string, p pair, ps paramSet) {
 	v := p.val
+	path := func() string { return joinKey(joinKey(stepPath, "with"), p.key.Value) }
 	spec := ps.spec(p.key.Value)
 	if spec == nil {
 		if ps.known {
@@ -68,11 +70,11 @@ func (f *filler) checkParam(path string, p pair, ps paramSet) {
 			if ps.sent {
 				use = "sent as written"
 			}
-			f.warns.add(posOf(p.key), path, "unknown parameter of %s, %s%s", ps.what, use,
+			f.warns.add(posOf(p.key), path(), "unknown parameter of %s, %s%s", ps.what, use,
 				didYouMean(p.key.Value, ps.names()))
 		}
 		if looksLikeYAML11Bool(v.src) {
-			f.warns.add(v.pos(), path, "%q is kept as text, though YAML 1.1 reads it as a "+
+			f.warns.add(v.pos(), path(), "%q is kept as text, though YAML 1.1 reads it as a "+
 				"boolean; write true or false for a boolean, or quote the text", v.text())
 		}
 		return
@@ -83,11 +85,11 @@ func (f *filler) checkParam(path string, p pair, ps paramSet) {
 	switch spec.Type {
 	case TypeBoolean:
 		if t := v.text(); t != "true" && t != "false" {
-			f.errs.add(v.pos(), path, "%s is not a boolean, write true or false", quote(t))
+			f.errs.add(v.pos(), path(), "%s is not a boolean, write true or false", quote(t))
 		}
 	case TypeStep:
 		if !knownJobStep(v.text()) {
-			f.warns.add(v.pos(), path, "unknown job step %q%s", v.text(),
+			f.warns.add(v.pos(), path(), "unknown job step %q%s", v.text(),
 				didYouMean(v.text(), jobSteps))
 		}
 	}

@@ -1,98 +1,65 @@
 package schema
 
 import (
-	"bytes"
-	_ "embed"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 	"gopkg.in/yaml.v3"
 )
 
-//go:embed workflow.schema.json
-var schemaJSON []byte
-
-// JSONSchema returns the JSON Schema (draft 2020-12) of workflow files,
-// for editors and `runner schema`. The slice is new on each call.
-func JSONSchema() []byte {
-	return bytes.Clone(schemaJSON)
-}
-
-// compiledSchema is the embedded schema, compiled for validation and
-// decoded for reading keywords when translating errors.
-type compiledSchema struct {
-	schema *jsonschema.Schema
-	raw    any
-}
-
-const schemaURL = "workflow.schema.json"
-
-// loadSchema compiles the embedded schema once. The step's allOf holds
-// only annotations (the parameters of each job type, for editors); it is
-// left out of the compiled copy because it never fails and would triple
-// the cost of validating a step.
-var loadSchema = sync.OnceValues(func() (*compiledSchema, error) {
-	dec := json.NewDecoder(bytes.NewReader(schemaJSON))
-	dec.UseNumber()
-	var raw map[string]any
-	if err := dec.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("schema: %w", err)
-	}
-	if defs, ok := raw["$defs"].(map[string]any); ok {
-		if step, ok := defs["step"].(map[string]any); ok {
-			delete(step, "allOf")
-		}
-	}
-	doc, err := json.Marshal(raw)
-	if err != nil {
-		return nil, fmt.Errorf("schema: %w", err)
-	}
-	c := jsonschema.NewCompiler()
-	c.Draft = jsonschema.Draft2020
-	if err := c.AddResource(schemaURL, bytes.NewReader(doc)); err != nil {
-		return nil, fmt.Errorf("schema: %w", err)
-	}
-	s, err := c.Compile(schemaURL)
-	if err != nil {
-		return nil, fmt.Errorf("schema: %w", err)
-	}
-	return &compiledSchema{schema: s, raw: raw}, nil
-})
-
 // validate checks a document against the schema and records each problem
-// at the YAML node it concerns. It returns the instance pointers at or
-// above a problem, so that later checks can skip them.
-func validate(root *node, errs *errList) map[string]bool {
+// at the YAML node it concerns. It marks bad the values at or above a
+// problem, so that later checks can leave them out.
+func validate(root *node, errs *errList) {
 	cs, err := loadSchema()
 	if err != nil {
 		errs.add(Pos{}, "", "%v", err)
-		return nil
+		return
 	}
-	verr := cs.schema.Validate(root.data())
-	if verr == nil {
-		return nil
+	t := translator{cs: cs, root: root, errs: errs}
+	if verr := cs.schema.Validate(root.data()); verr != nil {
+		ve, ok := verr.(*jsonschema.ValidationError)
+		if !ok {
+			errs.add(Pos{}, "", "validate: %v", verr)
+			return
+		}
+		t.walk(ve)
 	}
-	ve, ok := verr.(*jsonschema.ValidationError)
-	if !ok {
-		errs.add(Pos{}, "", "validate: %v", verr)
-		return nil
+	t.checkStepKinds()
+}
+
+// checkStepKinds checks the rule of the schema's step oneOf, which the
+// compiled copy leaves out: a step has a job or a query, not both.
+func (t *translator) checkStepKinds() {
+	steps := t.root.get("steps")
+	if steps == nil || !steps.isMap() {
+		return
 	}
-	t := translator{raw: cs.raw, root: root, errs: errs, bad: map[string]bool{}}
-	t.walk(ve)
-	return t.bad
+	for _, p := range steps.pairs {
+		st := p.val
+		if !st.isMap() {
+			continue // the schema reported its type
+		}
+		job, query := st.entry("job"), st.entry("query")
+		if (job != nil) == (query != nil) {
+			// The step's kind is in doubt: its job and query are not usable.
+			t.root.bad, steps.bad, st.bad = true, true, true
+			if job != nil && query != nil {
+				job.val.bad, query.val.bad = true, true
+			}
+			t.jobOrQuery(st, p.key, joinKey("steps", p.key.Value))
+		}
+	}
 }
 
 // translator turns the validator's errors into messages for people.
 type translator struct {
-	raw  any
+	cs   *compiledSchema
 	root *node
 	errs *errList
-	bad  map[string]bool // instance pointers at or above a problem
 }
 
 // walk translates the leaves of an error tree. oneOf and anyOf are
@@ -106,36 +73,21 @@ func (t *translator) walk(e *jsonschema.ValidationError) {
 		}
 		return
 	}
-	t.markBad(e.InstanceLocation)
-	if kw == "oneOf" {
-		// The step's kind is in doubt: its job and query are not usable.
-		t.markBad(e.InstanceLocation + "/job")
-		t.markBad(e.InstanceLocation + "/query")
-	}
+	t.root.markBad(e.InstanceLocation)
 	t.leaf(e, kw)
 }
 
-// markBad records a pointer with a problem and every pointer above it.
-func (t *translator) markBad(ptr string) {
-	for !t.bad[ptr] {
-		t.bad[ptr] = true
-		i := strings.LastIndexByte(ptr, '/')
-		if i < 0 {
-			return
-		}
-		ptr = ptr[:i]
-	}
-}
-
 func (t *translator) leaf(e *jsonschema.ValidationError, kw string) {
-	segs := pointerSegments(fragment(e.AbsoluteKeywordLocation))
+	ptr := fragment(e.AbsoluteKeywordLocation)
+	segs := pointerSegments(ptr)
 	parent, _ := t.schemaAt(segs[:max(len(segs)-1, 0)]).(map[string]any)
 	at, key, path := t.root.lookup(e.InstanceLocation)
-	def := ""
-	if len(segs) > 1 && segs[0] == "$defs" {
-		def = segs[1]
-	}
+	def := t.cs.defAt(ptr)
 	if isPropertyName(e.KeywordLocation) {
+		if p := emptyKey(at, key, parent); p != nil {
+			t.propertyName(p.val, p.key, path, def, e.Message)
+			return
+		}
 		t.propertyName(at, key, parentPath(path, key), def, e.Message)
 		return
 	}
@@ -165,10 +117,6 @@ func (t *translator) leaf(e *jsonschema.ValidationError, kw string) {
 	case "uniqueItems":
 		t.duplicateItems(at, path)
 	case "oneOf":
-		if def == "step" {
-			t.jobOrQuery(at, key, path)
-			return
-		}
 		t.errs.add(at.pos(), path, "does not match any of the allowed forms")
 	default:
 		t.errs.add(at.pos(), path, "%s", e.Message)
@@ -232,6 +180,22 @@ func (t *translator) propertyName(at *node, key *yaml.Node, path, def, msg strin
 	t.errs.add(pos, path, "key %q is not valid: %s", name, msg)
 }
 
+// emptyKey returns the entry of an empty key that a property name error
+// is about, or nil. The validator gives such a key no place of its own in
+// the instance location, which then ends at the mapping holding the key:
+// the error seems to be about that mapping's own key, though its name
+// matches the pattern that failed.
+func emptyKey(at *node, key *yaml.Node, parent map[string]any) *pair {
+	pattern, ok := parent["pattern"].(string)
+	if !ok || key == nil || !at.isMap() {
+		return nil
+	}
+	if re, err := regexp.Compile(pattern); err != nil || !re.MatchString(key.Value) {
+		return nil
+	}
+	return at.entry("")
+}
+
 func (t *translator) duplicateItems(at *node, path string) {
 	seen := map[string]bool{}
 	for i, item := range at.items {
@@ -243,7 +207,7 @@ func (t *translator) duplicateItems(at *node, path string) {
 	}
 }
 
-// jobOrQuery explains why a step failed its "exactly one of job or query"
+// jobOrQuery explains why a step breaks its "exactly one of job or query"
 // rule.
 func (t *translator) jobOrQuery(at *node, key *yaml.Node, path string) {
 	job, query := at.entry("job"), at.entry("query")
@@ -312,7 +276,7 @@ func parentPath(path string, key *yaml.Node) string {
 
 // schemaAt returns the schema value at the given pointer segments.
 func (t *translator) schemaAt(segs []string) any {
-	v := t.raw
+	v := t.cs.raw
 	for _, s := range segs {
 		switch x := v.(type) {
 		case map[string]any:

@@ -10,8 +10,10 @@ type Pos struct {
 	Line, Col int
 }
 
-// Workflow is a loaded, schema-valid workflow file. Every element remembers
-// where it was written so that later checks can report file:line:col.
+// Workflow is a loaded workflow file. Every element remembers where it
+// was written so that later checks can report file:line:col. Parse returns
+// only schema-valid workflows; ParsePartial also returns what it could
+// read of a file with problems, fit only for reporting more problems.
 type Workflow struct {
 	File        string // path as given to Load
 	Version     int

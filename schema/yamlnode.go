@@ -1,13 +1,7 @@
 package schema
 
 import (
-	"encoding/json"
 	"fmt"
-	"math"
-	"math/big"
-	"net/url"
-	"strconv"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -29,6 +23,7 @@ type node struct {
 	src   *yaml.Node // a scalar, mapping or sequence; never an alias
 	pairs []pair     // mapping entries in order, merge keys resolved
 	items []*node    // sequence items
+	bad   bool       // the schema found a problem at or under this value
 }
 
 // pair is one mapping entry.
@@ -56,12 +51,20 @@ func (n *node) get(key string) *node {
 
 // entry returns the mapping entry with the given key, or nil.
 func (n *node) entry(key string) *pair {
-	for i := range n.pairs {
-		if n.pairs[i].key.Value == key {
-			return &n.pairs[i]
-		}
+	if i := n.index(key); i >= 0 {
+		return &n.pairs[i]
 	}
 	return nil
+}
+
+// index returns the index in pairs of the entry with the given key, or -1.
+func (n *node) index(key string) int {
+	for i := range n.pairs {
+		if n.pairs[i].key.Value == key {
+			return i
+		}
+	}
+	return -1
 }
 
 // aliasError is a problem that stops the conversion of a document: the
@@ -151,17 +154,33 @@ func (b *builder) alias(y *yaml.Node) (*node, error) {
 // winning definition gives its value and position.
 func (b *builder) mapping(y *yaml.Node) (*node, error) {
 	explicit := b.explicitKeys(y)
-	n := &node{src: y}
-	at := map[string]int{} // key -> index in n.pairs
+	n := &node{src: y, pairs: make([]pair, 0, len(y.Content)/2)}
+	var at map[string]int // key -> index in n.pairs, once there are many
 	place := func(p pair) {
-		if i, ok := at[p.key.Value]; ok {
+		i := -1
+		if at != nil {
+			if j, ok := at[p.key.Value]; ok {
+				i = j
+			}
+		} else {
+			i = n.index(p.key.Value)
+		}
+		if i >= 0 {
 			if n.pairs[i].val == nil {
 				n.pairs[i] = p
 			}
 			return
 		}
-		at[p.key.Value] = len(n.pairs)
 		n.pairs = append(n.pairs, p)
+		switch {
+		case at != nil:
+			at[p.key.Value] = len(n.pairs) - 1
+		case len(n.pairs) > fewKeys:
+			at = make(map[string]int, len(y.Content)/2)
+			for j, q := range n.pairs {
+				at[q.key.Value] = j
+			}
+		}
 	}
 	for i := 0; i+1 < len(y.Content); i += 2 {
 		k, v := keyNode(y.Content[i]), y.Content[i+1]
@@ -177,7 +196,7 @@ func (b *builder) mapping(y *yaml.Node) (*node, error) {
 				return nil, b.fatal(v, "%s", errExpansion)
 			}
 			for _, p := range merged {
-				if explicit[p.key.Value] != nil {
+				if explicit.first(p.key.Value) != nil {
 					p = pair{key: p.key} // keep the place; the explicit value fills it
 				}
 				place(p)
@@ -190,17 +209,45 @@ func (b *builder) mapping(y *yaml.Node) (*node, error) {
 		}
 		// A repeated or non-scalar key, reported by explicitKeys, is left
 		// out; its value was still built to report the problems inside.
-		if k.Kind == yaml.ScalarNode && explicit[k.Value] == k {
+		if k.Kind == yaml.ScalarNode && explicit.first(k.Value) == k {
 			place(pair{key: k, val: val})
 		}
 	}
 	return n, nil
 }
 
+// fewKeys is the number of keys up to which the keys of a mapping are
+// found by a scan rather than through a Go map: a step has a handful of
+// keys, and a map costs more to build than such a scan.
+const fewKeys = 8
+
+// keys finds the first node of each explicit key of a mapping.
+type keys struct {
+	y *yaml.Node
+	m map[string]*yaml.Node // for a mapping of more than fewKeys keys
+}
+
+// first returns the first node of the explicit key name, or nil.
+func (ks keys) first(name string) *yaml.Node {
+	if ks.m != nil {
+		return ks.m[name]
+	}
+	for i := 0; i+1 < len(ks.y.Content); i += 2 {
+		k := keyNode(ks.y.Content[i])
+		if k.Kind == yaml.ScalarNode && k.Value == name && !isMerge(k) {
+			return k
+		}
+	}
+	return nil
+}
+
 // explicitKeys returns the first node of every explicit scalar key of a
 // mapping, and reports keys that are not scalars or are repeated.
-func (b *builder) explicitKeys(y *yaml.Node) map[string]*yaml.Node {
-	keys := map[string]*yaml.Node{}
+func (b *builder) explicitKeys(y *yaml.Node) keys {
+	ks := keys{y: y}
+	if len(y.Content) > 2*fewKeys {
+		ks.m = make(map[string]*yaml.Node, len(y.Content)/2)
+	}
 	var merge *yaml.Node
 	for i := 0; i+1 < len(y.Content); i += 2 {
 		k := keyNode(y.Content[i])
@@ -216,9 +263,11 @@ func (b *builder) explicitKeys(y *yaml.Node) map[string]*yaml.Node {
 			b.report(k, "mapping keys must be plain values, not a %s", kindName(k))
 			continue
 		}
-		first, dup := keys[k.Value]
-		if !dup {
-			keys[k.Value] = k
+		first := ks.first(k.Value)
+		if first == nil && ks.m != nil {
+			ks.m[k.Value] = k
+		}
+		if first == nil || first == k {
 			continue
 		}
 		switch {
@@ -230,7 +279,7 @@ func (b *builder) explicitKeys(y *yaml.Node) map[string]*yaml.Node {
 			b.report(k, "key %q already defined at line %d", k.Value, first.Line)
 		}
 	}
-	return keys
+	return ks
 }
 
 // merge returns the entries a merge key brings in: those of a mapping, or
@@ -294,99 +343,4 @@ func kindName(y *yaml.Node) string {
 		return "alias"
 	}
 	return "value"
-}
-
-// data converts a node tree into the values encoding/json would produce,
-// for the JSON Schema validator. Numbers become json.Number; text that
-// JSON cannot hold as a number (.inf, .nan, malformed) stays a string.
-// Integers are read as yaml.v3 reads them, so 0x1F and 010 are numbers.
-func (n *node) data() any {
-	switch n.src.Kind {
-	case yaml.MappingNode:
-		m := make(map[string]any, len(n.pairs))
-		for _, p := range n.pairs {
-			m[p.key.Value] = p.val.data()
-		}
-		return m
-	case yaml.SequenceNode:
-		s := make([]any, len(n.items))
-		for i, item := range n.items {
-			s[i] = item.data()
-		}
-		return s
-	}
-	return scalarData(n.src)
-}
-
-func scalarData(y *yaml.Node) any {
-	v := y.Value
-	switch y.ShortTag() {
-	case "!!null":
-		return nil
-	case "!!bool":
-		// Only true and false are booleans here, as in with: values; True
-		// stays text and fails where a boolean is due.
-		switch v {
-		case "true":
-			return true
-		case "false":
-			return false
-		}
-	case "!!int":
-		if i, ok := new(big.Int).SetString(v, 0); ok {
-			return json.Number(i.String())
-		}
-	case "!!float":
-		f, err := strconv.ParseFloat(strings.ReplaceAll(v, "_", ""), 64)
-		if err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
-			return json.Number(strconv.FormatFloat(f, 'f', -1, 64))
-		}
-	}
-	return v
-}
-
-// lookup follows a JSON pointer, as the validator writes it, as far as the
-// tree allows. It returns the node reached, the key node of the last
-// mapping step (nil after a list index or at the root), and a dotted path
-// for messages.
-func (n *node) lookup(ptr string) (at *node, key *yaml.Node, path string) {
-	at = n
-	if ptr == "" {
-		return at, nil, ""
-	}
-	for _, seg := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
-		seg = unescapePtr(seg)
-		switch {
-		case at.isMap():
-			p := at.entry(seg)
-			if p == nil {
-				return at, key, path
-			}
-			at, key, path = p.val, p.key, joinKey(path, seg)
-		case at.isSeq():
-			i, err := strconv.Atoi(seg)
-			if err != nil || i < 0 || i >= len(at.items) {
-				return at, key, path
-			}
-			at, key, path = at.items[i], nil, joinIndex(path, i)
-		default:
-			return at, key, path
-		}
-	}
-	return at, key, path
-}
-
-// escapePtr escapes a JSON pointer segment as the validator does.
-func escapePtr(s string) string {
-	s = strings.ReplaceAll(s, "~", "~0")
-	s = strings.ReplaceAll(s, "/", "~1")
-	return url.PathEscape(s)
-}
-
-func unescapePtr(s string) string {
-	if u, err := url.PathUnescape(s); err == nil {
-		s = u
-	}
-	s = strings.ReplaceAll(s, "~1", "/")
-	return strings.ReplaceAll(s, "~0", "~")
 }

@@ -34,18 +34,21 @@ func (a *app) validateCmd() *cobra.Command {
 }
 
 // load loads and plans a workflow file. It prints warnings and every
-// problem, one per line, to stderr; the error only says that there were
-// problems.
+// problem, schema and graph alike, one per line in file order, to stderr;
+// the error only says that there were problems.
 func (a *app) load(file string) (*engine.Plan, error) {
-	wf, err := schema.Load(file)
-	if err == nil {
+	wf, err := schema.LoadPartial(file)
+	var p *engine.Plan
+	if wf != nil {
 		for _, w := range wf.Warnings {
 			fmt.Fprintf(a.stderr, "warning: %v\n", w)
 		}
-		var p *engine.Plan
-		if p, err = engine.Build(wf); err == nil {
-			return p, nil
-		}
+		var buildErr error
+		p, buildErr = engine.Build(wf)
+		err = schema.SortErrors([]error{err, buildErr})
+	}
+	if err == nil {
+		return p, nil
 	}
 	a.printErrors(err)
 	return nil, withCode(exitInvalid, nil)
