@@ -55,6 +55,10 @@ func ResolveInputs(wf *schema.Workflow, given map[string]string) (map[string]any
 			out[in.Name] = nil
 			continue
 		}
+		if in.Required && text == "" {
+			errs = append(errs, &InputError{in.Name, errors.New("required, must not be empty")})
+			continue
+		}
 		v, err := convertInput(in, text)
 		if err != nil {
 			errs = append(errs, &InputError{in.Name, err})

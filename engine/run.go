@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -55,6 +56,12 @@ type runner struct {
 	results map[string]*StepResult
 	res     *Result
 	emitMu  sync.Mutex
+
+	// Scheduling state, owned by loop.
+	dependents map[string][]*Node // step id -> steps that depend on it
+	waiting    map[string]int     // step id -> dependencies not ended yet
+	ready      readyQueue         // pending steps whose dependencies have ended
+	stopped    bool               // the run was interrupted; start nothing
 }
 
 func newRunner(p *Plan, opts Options) *runner {
@@ -83,10 +90,18 @@ func newRunner(p *Plan, opts Options) *runner {
 		results: map[string]*StepResult{},
 		res:     &Result{RunID: opts.RunID, Workflow: p.Workflow.Name, Started: opts.Now()},
 	}
+	r.dependents, r.waiting = map[string][]*Node{}, map[string]int{}
 	for _, n := range p.Nodes {
 		sr := &StepResult{ID: n.ID(), State: Pending, JobType: n.Step.Job}
 		r.results[n.ID()] = sr
 		r.res.Steps = append(r.res.Steps, sr)
+		r.waiting[n.ID()] = len(n.Deps)
+		if len(n.Deps) == 0 {
+			r.ready = append(r.ready, n) // in file order: already a heap
+		}
+		for _, e := range n.Deps {
+			r.dependents[e.From] = append(r.dependents[e.From], n)
+		}
 	}
 	return r
 }
@@ -129,61 +144,52 @@ func (r *runner) loop(ctx context.Context) *Result {
 	return r.res
 }
 
-// startReady decides every pending step whose dependencies have ended:
-// it skips it, marks it upstream_failed or starts it. It returns how many
-// steps it started.
+// startReady decides the ready steps in file order: it skips a step,
+// marks it upstream_failed or starts it, until none is ready or the
+// parallel limit is reached. It returns how many steps it started.
 func (r *runner) startReady(ctx context.Context, g *errgroup.Group, done chan<- *StepResult) int {
 	started := 0
-	for changed := true; changed; {
-		changed = false
-		for _, n := range r.ready() {
-			env := r.env()
-			state, reason := r.decide(ctx, n, env)
-			if state != Running {
-				r.finish(n.ID(), state, reason)
-				changed = true
-				continue
-			}
-			sr := r.results[n.ID()]
-			ok := g.TryGo(func() error {
-				done <- r.execute(ctx, n, env)
-				return nil
-			})
-			if !ok {
-				return started // at the limit; a step ending frees a slot
-			}
-			sr.State, sr.Started = Running, r.opts.Now()
-			r.emit(Event{Step: n.ID(), State: Running})
-			started++
+	for r.ready.Len() > 0 {
+		n := r.ready[0]
+		env := r.env(n)
+		state, reason := r.decide(ctx, n, env)
+		if state != Running {
+			heap.Pop(&r.ready)
+			r.finish(n.ID(), state, reason) // may make more steps ready
+			continue
 		}
+		if !g.TryGo(func() error {
+			done <- r.execute(ctx, n, env)
+			return nil
+		}) {
+			break // at the limit; a step ending frees a slot
+		}
+		heap.Pop(&r.ready)
+		sr := r.results[n.ID()]
+		sr.State, sr.Started = Running, r.opts.Now()
+		r.emit(Event{Step: n.ID(), State: Running})
+		started++
 	}
 	return started
 }
 
-// ready returns the pending steps whose dependencies have all ended, in
-// file order. It only reads states.
-func (r *runner) ready() []*Node {
-	var out []*Node
-	for _, n := range r.p.Nodes {
-		if r.results[n.ID()].State != Pending {
-			continue
-		}
-		ok := true
-		for _, e := range n.Deps {
-			if !r.results[e.From].State.Ended() {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			out = append(out, n)
+// ended counts a step's end against the steps that depend on it and
+// queues those whose dependencies have now all ended.
+func (r *runner) ended(id string) {
+	for _, d := range r.dependents[id] {
+		r.waiting[d.ID()]--
+		if r.waiting[d.ID()] == 0 {
+			heap.Push(&r.ready, d)
 		}
 	}
-	return out
 }
 
 // cancelPending marks every step that has not started as canceled.
 func (r *runner) cancelPending(ctx context.Context) {
+	if r.stopped {
+		return
+	}
+	r.stopped, r.ready = true, nil
 	for _, n := range r.p.Nodes {
 		if r.results[n.ID()].State == Pending {
 			r.finish(n.ID(), Canceled, "not started: "+cause(ctx))
@@ -198,6 +204,7 @@ func (r *runner) finish(id string, state State, reason string) {
 		sr.Ended = r.opts.Now()
 	}
 	r.emit(Event{Step: id, State: state, Reason: reason, JobGUID: sr.JobGUID})
+	r.ended(id)
 }
 
 // record stores the result a step goroutine handed back.
@@ -208,11 +215,9 @@ func (r *runner) record(sr *StepResult) {
 	cur.Started = started
 	cur.Ended = r.opts.Now()
 	r.emit(Event{Step: sr.ID, State: sr.State, Reason: sr.Reason, JobGUID: sr.JobGUID})
-	level := slog.LevelInfo
-	if sr.State != Completed {
-		level = slog.LevelWarn
-	}
-	r.log.Log(context.Background(), level, "step ended", "step", sr.ID,
+	r.ended(sr.ID)
+	// The progress lines tell users already; this is for -v and JSON logs.
+	r.log.Info("step ended", "step", sr.ID,
 		"state", string(sr.State), "job_id", sr.JobGUID, "duration", cur.Duration(), "reason", sr.Reason)
 }
 
@@ -228,12 +233,25 @@ func (r *runner) emit(e Event) {
 	r.opts.Observer(e)
 }
 
-// env is the expression environment as the run stands now: inputs, every
-// step's state and outputs, the run and the environment.
-func (r *runner) env() map[string]any {
-	steps := make(map[string]any, len(r.results))
-	for id, sr := range r.results {
-		outs := map[string]any{}
+// env is the expression environment of a step as the run stands now:
+// inputs, the state and outputs of the steps it depends on (the only ones
+// its expressions may read), the run and the environment. With n nil it
+// holds every step, for the workflow's outputs.
+func (r *runner) env(n *Node) map[string]any {
+	var ids []string
+	if n == nil {
+		for _, m := range r.p.Nodes {
+			ids = append(ids, m.ID())
+		}
+	} else {
+		for _, e := range n.Deps {
+			ids = append(ids, e.From)
+		}
+	}
+	steps := make(map[string]any, len(ids))
+	for _, id := range ids {
+		sr := r.results[id]
+		outs := make(map[string]any, len(sr.Outputs))
 		for k, v := range sr.Outputs {
 			outs[k] = v
 		}
@@ -305,7 +323,7 @@ func (r *runner) workflowOutputs() map[string]any {
 	if len(r.p.outputs) == 0 {
 		return nil
 	}
-	env := r.env()
+	env := r.env(nil)
 	out := map[string]any{}
 	for _, o := range r.p.outputs {
 		v, err := o.t.render(env)
@@ -324,4 +342,20 @@ func cause(ctx context.Context) string {
 		return "run interrupted"
 	}
 	return err.Error()
+}
+
+// readyQueue orders ready steps by their place in the file, so that runs
+// start steps in a predictable order. It implements heap.Interface.
+type readyQueue []*Node
+
+func (q readyQueue) Len() int           { return len(q) }
+func (q readyQueue) Less(i, j int) bool { return q[i].index < q[j].index }
+func (q readyQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *readyQueue) Push(x any)        { *q = append(*q, x.(*Node)) }
+
+func (q *readyQueue) Pop() any {
+	old := *q
+	n := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return n
 }

@@ -377,3 +377,86 @@ steps:
 		t.Errorf("ResolveInputs: %v, want out of range for integer", err)
 	}
 }
+
+// interrupting wraps a job service and cancels the run while the first
+// POST is on its way, as a signal arriving at that moment would.
+type interrupting struct {
+	engine.JobService
+	cancel context.CancelFunc
+}
+
+func (s interrupting) SubmitJob(ctx context.Context, jobType string,
+	params map[string]string) (engine.JobStart, error) {
+	s.cancel()
+	return s.JobService.SubmitJob(ctx, jobType, params)
+}
+
+func TestInterruptDuringSubmitCancelsTheJob(t *testing.T) {
+	w := newWorld(t, "app1")
+	p := mustBuild(t, `version: 1
+name: submit
+inputs: {app: {type: string}}
+steps:
+  add:
+    job: add_version
+    with: {appGuid: "${{ inputs.app }}", sourcePath: "sources:x"}
+`)
+	in, _ := engine.ResolveInputs(p.Workflow, map[string]string{"app": w.apps["app1"]})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	res, err := engine.Run(ctx, p, engine.Options{
+		Jobs: interrupting{w.jobs, cancel}, Inputs: in, Poll: 5 * time.Millisecond,
+		CancelWait: 5 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr := res.Steps[0]
+	if sr.JobGUID == "" {
+		t.Fatal("the job the Console created is not tracked")
+	}
+	if st, _ := w.sim.Job(sr.JobGUID); st.State != console.StateCanceled {
+		t.Errorf("Console job %s, want canceled", st.State)
+	}
+	if sr.State != engine.Canceled {
+		t.Errorf("step %s, want canceled", sr.State)
+	}
+}
+
+func TestFailedStepOutputsReachFailureHandler(t *testing.T) {
+	w := newWorld(t, "app1")
+	w.sim.FailJob("add_version", "code_scanner")
+	src := `version: 1
+name: handler
+inputs: {app: {type: string}}
+steps:
+  add:
+    job: add_version
+    with: {appGuid: "${{ inputs.app }}", sourcePath: "sources:x"}
+  report:
+    job: BACKUP
+    if: failure()
+    with:
+      appGuid: "${{ inputs.app }}"
+      backupName: "after-${{ steps.add.outputs.failureStep }}-${{ steps.add.outputs.state }}"
+`
+	res, _ := w.run(t, context.Background(), src, map[string]string{"app": w.apps["app1"]})
+	wantStates(t, res, map[string]string{"add": "failed", "report": "completed"})
+	if got := res.Steps[1].Request["backupName"]; got != "after-code_scanner-failed" {
+		t.Errorf("backupName %q, want after-code_scanner-failed", got)
+	}
+}
+
+func TestNamedNodeMissingFailsLookup(t *testing.T) {
+	w := newWorld(t)
+	w.sim.AddNode("node-a")
+	src := `version: 1
+name: nodes
+steps:
+  node:
+    query: node
+    with: {name: node-b}
+`
+	res, _ := w.run(t, context.Background(), src, nil)
+	wantStates(t, res, map[string]string{"node": `failed: node query: no AIP node named "node-b"`})
+}

@@ -32,6 +32,7 @@ type StepResult struct {
 	ID       string
 	State    State
 	Reason   string // why it failed, was skipped or canceled; "" when completed
+	Err      error  // the error behind a failure of the job service, if any
 	JobGUID  string
 	JobType  string // "" for a query
 	Started  time.Time
@@ -57,6 +58,19 @@ type Result struct {
 	Outputs  map[string]any
 	Started  time.Time
 	Ended    time.Time
+}
+
+// Errs returns the job-service errors behind failed steps, so that a
+// caller can tell a refused credential or an unreachable Console from a
+// job that failed.
+func (r *Result) Errs() []error {
+	var errs []error
+	for _, s := range r.Steps {
+		if s.Err != nil {
+			errs = append(errs, s.Err)
+		}
+	}
+	return errs
 }
 
 // Failed reports whether any step failed, was canceled or was not run

@@ -100,26 +100,30 @@ func (r *runner) job(ctx context.Context, n *Node, with map[string]string, env m
 		}
 	}
 
+	// The POST is not canceled by an interrupt: once it may have reached
+	// the Console the runner must learn the job's GUID, or a job would run
+	// that nobody tracks. An interrupt that came meanwhile cancels it below.
 	log := r.log.With("step", n.ID())
-	start, err := r.opts.Jobs.SubmitJob(ctx, jt.Name, req)
+	start, err := r.opts.Jobs.SubmitJob(context.WithoutCancel(ctx), jt.Name, req)
 	if err != nil {
-		sr.State, sr.Reason = Failed, "submit "+jt.Name+": "+err.Error()
-		if ctx.Err() != nil {
-			sr.State = Canceled
-		}
+		sr.State, sr.Reason, sr.Err = Failed, "submit "+jt.Name+": "+err.Error(), err
 		return
 	}
 	sr.JobGUID = start.JobGUID
+	sr.Outputs = jobOutputs(jt, start, JobStatus{State: "starting"}, req)
 	log = log.With("job_id", start.JobGUID)
 	log.Info("job submitted", "job_type", jt.Name)
 	r.emit(Event{Step: n.ID(), State: Running, JobGUID: start.JobGUID})
 
+	d := r.timeout(n)
 	wctx, cancel := ctx, context.CancelFunc(func() {})
-	if d := r.timeout(n); d > 0 {
-		wctx, cancel = context.WithTimeoutCause(ctx, d, fmt.Errorf("timed out after %s", d))
+	if d > 0 {
+		wctx, cancel = context.WithTimeoutCause(ctx, r.real(d), fmt.Errorf("timed out after %s", d))
 	}
 	defer cancel()
+	last := JobStatus{State: "starting"}
 	progress := func(st JobStatus) {
+		last = st
 		if st.ProgressStep != "" && st.ProgressStep != sr.Progress {
 			sr.Progress = st.ProgressStep
 			r.emit(Event{Step: n.ID(), State: Running, JobGUID: start.JobGUID, Progress: st.ProgressStep})
@@ -128,6 +132,7 @@ func (r *runner) job(ctx context.Context, n *Node, with map[string]string, env m
 	st, err := r.opts.Jobs.WaitJob(wctx, start.JobGUID, r.poll(n), progress)
 	if err != nil {
 		r.abandon(ctx, wctx, n, sr, err)
+		sr.Outputs = jobOutputs(jt, start, last, req)
 		return
 	}
 	switch st.State {
@@ -146,7 +151,7 @@ func (r *runner) job(ctx context.Context, n *Node, with map[string]string, env m
 		return
 	}
 	if err := r.versionOutputs(ctx, jt, sr); err != nil {
-		sr.State, sr.Reason = Failed, err.Error()
+		sr.State, sr.Reason, sr.Err = Failed, err.Error(), err
 		return
 	}
 	r.declaredOutputs(n, env, st, sr)
@@ -164,7 +169,7 @@ func (r *runner) abandon(ctx, wctx context.Context, n *Node, sr *StepResult, err
 	default:
 		// The job may still run on the Console; it is left alone because
 		// the runner no longer knows its state.
-		sr.State, sr.Reason = Failed, "poll job: "+err.Error()
+		sr.State, sr.Reason, sr.Err = Failed, "poll job: "+err.Error(), err
 		return
 	}
 	if msg := r.cancelJob(ctx, sr.JobGUID, r.poll(n)); msg != "" {
@@ -184,7 +189,7 @@ func (r *runner) cancelJob(ctx context.Context, guid string, poll time.Duration)
 	}
 	// WaitJob returns at "canceling" as the official client does; here the
 	// runner waits on until the Console confirms the job has ended.
-	interval := min(poll, time.Duration(float64(2*time.Second)/r.opts.Speed))
+	interval := min(poll, r.real(2*time.Second))
 	for {
 		st, err := r.opts.Jobs.WaitJob(cctx, guid, interval, nil)
 		switch {
@@ -202,13 +207,17 @@ func (r *runner) cancelJob(ctx context.Context, guid string, poll time.Duration)
 
 // poll returns the step's poll interval in real time.
 func (r *runner) poll(n *Node) time.Duration {
-	d := first(n.Step.Poll, r.p.Workflow.Defaults.Poll, r.opts.Poll)
-	return time.Duration(float64(d) / r.opts.Speed)
+	return r.real(first(n.Step.Poll, r.p.Workflow.Defaults.Poll, r.opts.Poll))
 }
 
-// timeout returns the step's timeout in real time, or 0 for none.
+// timeout returns the step's timeout as written, or 0 for none.
 func (r *runner) timeout(n *Node) time.Duration {
-	d := first(n.Step.Timeout, r.p.Workflow.Defaults.Timeout)
+	return first(n.Step.Timeout, r.p.Workflow.Defaults.Timeout)
+}
+
+// real converts a duration of the Console's time into real time, for a
+// simulated Console that runs Options.Speed times faster.
+func (r *runner) real(d time.Duration) time.Duration {
 	return time.Duration(float64(d) / r.opts.Speed)
 }
 
@@ -282,7 +291,7 @@ func (r *runner) declaredOutputs(n *Node, env map[string]any, st JobStatus, sr *
 func (r *runner) query(ctx context.Context, n *Node, p map[string]string, sr *StepResult) {
 	out, err := r.lookup(ctx, n.Step.Query, p)
 	if err != nil {
-		sr.State, sr.Reason = Failed, n.Step.Query+" query: "+err.Error()
+		sr.State, sr.Reason, sr.Err = Failed, n.Step.Query+" query: "+err.Error(), err
 		if ctx.Err() != nil {
 			sr.State, sr.Reason = Canceled, cause(ctx)
 		}
@@ -315,6 +324,11 @@ func (r *runner) lookup(ctx context.Context, kind string,
 			return nil, err
 		}
 		nd, ok := pickNode(nodes, p["name"])
+		if !ok && p["name"] != "" {
+			// Unlike an application, a node cannot be created by a
+			// workflow, so a named node that is missing is an error.
+			return nil, fmt.Errorf("no AIP node named %q (known: %s)", p["name"], nodeNames(nodes))
+		}
 		return found(ok, "nodeGuid", nd.GUID, "nodeName", nd.Name), nil
 	}
 	return nil, errors.New("unknown query kind")
@@ -342,6 +356,14 @@ func pickNode(nodes []AIPNode, name string) (AIPNode, bool) {
 	}
 	sort.SliceStable(ok, func(i, j int) bool { return ok[i].Applications < ok[j].Applications })
 	return ok[0], true
+}
+
+func nodeNames(nodes []AIPNode) string {
+	names := make([]string, len(nodes))
+	for i, nd := range nodes {
+		names[i] = nd.Name
+	}
+	return strings.Join(names, ", ")
 }
 
 func found(ok bool, kv ...string) map[string]any {

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -292,6 +294,7 @@ func TestCommandLineErrorsExit2(t *testing.T) {
 		{[]string{"run", mainWorkflow, "extra.yaml"}, `unexpected argument "extra.yaml"`},
 		{[]string{"run"}, "missing workflow file"},
 		{[]string{"run", mainWorkflow}, `input "app": required`},
+		{[]string{"run", mainWorkflow, "-i", "app="}, `input "app": required, must not be empty`},
 		{[]string{"run", mainWorkflow, "-i", "app=x", "-i", "backup=no"}, `"no" is not a boolean`},
 		{[]string{"run", mainWorkflow, "-i", "ap=x"}, `did you mean "app"?`},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
@@ -328,4 +331,30 @@ func mask(s string) string {
 		return s[:4] + "…"
 	}
 	return s
+}
+
+func TestKeyRefusedDuringRunExits3(t *testing.T) {
+	c := newConsole(t)
+	// After the first job is posted, the Console refuses the key, as when
+	// it is revoked during a run.
+	var posted atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if posted.Load() && r.Method == "GET" {
+			http.Error(w, `{"message":"bad key"}`, http.StatusUnauthorized)
+			return
+		}
+		if r.Method == "POST" && r.URL.Path == "/api/jobs" {
+			defer posted.Store(true)
+		}
+		c.sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	env := map[string]string{"AIP_CONSOLE_URL": srv.URL, "AIP_CONSOLE_API_KEY": testKey}
+	res := runCLI(t, env, "run", mainWorkflow, "-i", "app=demo-app", "--speed", "1000")
+	if res.code != exitConsole {
+		t.Fatalf("exit %d, want %d\n%s\n%s", res.code, exitConsole, res.stdout, res.stderr)
+	}
+	if strings.Contains(res.stdout+res.stderr, testKey) {
+		t.Error("the API key was printed")
+	}
 }

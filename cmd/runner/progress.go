@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -63,7 +64,7 @@ func printSummary(w io.Writer, res *engine.Result) {
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		fmt.Fprintf(w, "  %s: %v\n", k, orDash(res.Outputs[k]))
+		fmt.Fprintf(w, "  %s: %s\n", k, display(res.Outputs[k]))
 	}
 }
 
@@ -94,4 +95,23 @@ func orDash(v any) any {
 		return "-"
 	}
 	return v
+}
+
+// display formats an output value: text as it is, nil as "-", anything
+// else as JSON.
+func display(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "-"
+	case string:
+		if v == "" {
+			return "-"
+		}
+		return v
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }

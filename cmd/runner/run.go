@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/aipflow/runner/console"
 	"github.com/aipflow/runner/console/consolejobs"
 	"github.com/aipflow/runner/engine"
 )
@@ -74,7 +76,7 @@ func (a *app) run(ctx context.Context, file string, f *runFlags) error {
 	defer c.close()
 
 	runID := time.Now().UTC().Format("20060102-150405") + "-" + randomHex(3)
-	fmt.Fprintf(a.stderr, "run %s: workflow %s, %d steps\n", runID, p.Workflow.Name, len(p.Nodes))
+	fmt.Fprintf(a.stderr, "run %s: workflow %s, %s\n", runID, p.Workflow.Name, plural(len(p.Nodes), "step"))
 	res, err := engine.Run(ctx, p, engine.Options{
 		Jobs:        consolejobs.Service{Client: c.client},
 		Inputs:      inputs,
@@ -92,11 +94,28 @@ func (a *app) run(ctx context.Context, file string, f *runFlags) error {
 	switch {
 	case ctx.Err() != nil:
 		return withCode(exitInterrupted, fmt.Errorf("run %s interrupted", runID))
+	case consoleLost(res):
+		return withCode(exitConsole, fmt.Errorf("run %s failed: the Console became unreachable "+
+			"or refused the credentials", runID))
 	case res.Failed():
 		return withCode(exitFailed, fmt.Errorf("run %s failed", runID))
 	}
 	return nil
 }
+
+// consoleLost reports whether a step failed because the Console could not
+// be reached or refused the credentials during the run: the jobs' real
+// states are then unknown, which exit code 3 tells apart from a job that
+// failed.
+func consoleLost(res *engine.Result) bool {
+	for _, err := range res.Errs() {
+		if errors.Is(err, console.ErrUnreachable) || errors.Is(err, console.ErrUnauthorized) {
+			return true
+		}
+	}
+	return false
+}
+
 
 // parseInputs reads -i name=value flags.
 func parseInputs(flags []string) (map[string]string, error) {
