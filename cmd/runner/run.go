@@ -116,7 +116,6 @@ func consoleLost(res *engine.Result) bool {
 	return false
 }
 
-
 // parseInputs reads -i name=value flags.
 func parseInputs(flags []string) (map[string]string, error) {
 	out := map[string]string{}
