@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -98,6 +99,13 @@ func jobNames() []string {
 		names[i] = j.Name
 	}
 	return names
+}
+
+// JobSteps returns the names of the Console job steps, such as "analyze"
+// and "snapshot": the values of parameters of type TypeStep, matched
+// without regard to case. The slice is new on each call.
+func JobSteps() []string {
+	return slices.Clone(jobSteps)
 }
 
 // Param returns the parameter spec with the given name. Parameter names

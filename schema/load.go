@@ -10,24 +10,98 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// MaxFileSize is the size of the largest workflow file Load reads: far
+// more than any workflow needs, and little enough memory to hold.
+const MaxFileSize = 4 << 20
+
 // Load reads the workflow file at path and parses it with Parse, which
-// names the file path in its errors.
+// names the file path in its errors. It reads only a regular file of at
+// most MaxFileSize bytes: a directory, a named pipe or a device such as
+// /dev/zero is refused before anything is read, and a file that grows past
+// the limit while it is read is refused without holding more of it.
 func Load(path string) (*Workflow, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read workflow: %w", err)
+		return nil, err
 	}
 	return Parse(path, data)
 }
 
-// LoadPartial reads the workflow file at path and parses it with
-// ParsePartial.
+// LoadPartial reads the workflow file at path as Load does and parses it
+// with ParsePartial.
 func LoadPartial(path string) (*Workflow, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePartial(path, data)
+}
+
+// readFile returns the content of the workflow file at path, with the
+// checks Load describes.
+func readFile(path string) ([]byte, error) {
+	// Stat by path first: opening a named pipe would block until a writer
+	// comes.
+	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("read workflow: %w", err)
 	}
-	return ParsePartial(path, data)
+	if err := checkFile(path, fi); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read workflow: %w", err)
+	}
+	defer f.Close()
+
+	// Check again what was opened, in case path changed in between.
+	if fi, err = f.Stat(); err != nil {
+		return nil, fmt.Errorf("read workflow: %w", err)
+	}
+	if err := checkFile(path, fi); err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read workflow: %w", err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, tooLarge(path)
+	}
+	return data, nil
+}
+
+// checkFile refuses what is not a regular file of at most MaxFileSize
+// bytes.
+func checkFile(path string, fi os.FileInfo) error {
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("read workflow: %s: %s, not a regular file", path, fileKind(fi.Mode()))
+	}
+	if fi.Size() > MaxFileSize {
+		return tooLarge(path)
+	}
+	return nil
+}
+
+func tooLarge(path string) error {
+	return fmt.Errorf("read workflow: %s: workflow file is larger than %d MiB",
+		path, MaxFileSize>>20)
+}
+
+// fileKind names the kind of file that mode describes, for an error.
+func fileKind(mode os.FileMode) string {
+	switch {
+	case mode.IsDir():
+		return "a directory"
+	case mode&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case mode&os.ModeSocket != 0:
+		return "a socket"
+	case mode&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
 }
 
 // Parse parses and checks the content of a workflow file; file names it

@@ -310,21 +310,27 @@ func TestWarnings(t *testing.T) {
 	for _, e := range w.Warnings {
 		got = append(got, e.Error())
 	}
+	const notApplied = "validated but not applied yet; the run ignores it"
+	yaml11 := func(s string) string {
+		return s + " is kept as text, though YAML 1.1 reads it as a boolean; " +
+			"write true or false for a boolean, or quote the text"
+	}
 	want := []string{
-		`testdata/valid/warnings.yaml:10:7: steps.add.with.enableSecurityDataflow: ` +
+		`5:1: matrix: ` + notApplied,
+		`13:7: steps.add.with.enableSecurityDataflow: ` +
 			`unknown parameter of job add_version, sent as written`,
-		`testdata/valid/warnings.yaml:10:31: steps.add.with.enableSecurityDataflow: ` +
-			`"no" is kept as text, though YAML 1.1 reads it as a boolean; ` +
-			`write true or false for a boolean, or quote the text`,
-		`testdata/valid/warnings.yaml:11:7: steps.add.with.versionNam: ` +
-			`unknown parameter of job add_version, sent as written (did you mean "versionName"?)`,
-		`testdata/valid/warnings.yaml:12:16: steps.add.with.endStep: ` +
-			`unknown job step "snapshots" (did you mean "snapshot"?)`,
-		`testdata/valid/warnings.yaml:15:71: steps.find.with.nam: ` +
-			`unknown parameter of query version, not used (did you mean "name"?)`,
-		`testdata/valid/warnings.yaml:21:22: steps.purge.with.keepSnapshots: ` +
-			`"off" is kept as text, though YAML 1.1 reads it as a boolean; ` +
-			`write true or false for a boolean, or quote the text`,
+		`13:31: steps.add.with.enableSecurityDataflow: ` + yaml11(`"no"`),
+		`14:7: steps.add.with.extractionProfile: ` +
+			`unknown parameter of job add_version, sent as written`,
+		`15:16: steps.add.with.endStep: unknown job step "publish_to_dashboard"`,
+		`18:71: steps.find.with.label: unknown parameter of query version, not used`,
+		`21:5: steps.purge.continue-on-error: ` + notApplied,
+		`22:5: steps.purge.concurrency: ` + notApplied,
+		`23:5: steps.purge.retry: ` + notApplied,
+		`27:22: steps.purge.with.keepSnapshots: ` + yaml11(`"off"`),
+	}
+	for i := range want {
+		want[i] = "testdata/valid/warnings.yaml:" + want[i]
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s", diff)

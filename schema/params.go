@@ -10,17 +10,20 @@ import (
 // parameters of a job type or of a query kind.
 type paramSet struct {
 	what  string // "job analyze" or "query version", for messages
+	owner string // "analyze" or "query version", for near-miss errors
 	specs []ParamSpec
-	known bool // the set is complete: other names get a warning
+	known bool // the set is complete: other names are checked
 	sent  bool // the values are sent to the Console
 }
 
 func jobParams(jt *JobType) paramSet {
-	return paramSet{what: "job " + jt.Name, specs: jt.Params, known: jt.ParamsKnown, sent: true}
+	return paramSet{what: "job " + jt.Name, owner: jt.Name, specs: jt.Params,
+		known: jt.ParamsKnown, sent: true}
 }
 
 func queryParams(kind string) paramSet {
-	return paramSet{what: "query " + kind, specs: QueryParams(kind), known: true}
+	return paramSet{what: "query " + kind, owner: "query " + kind, specs: QueryParams(kind),
+		known: true}
 }
 
 func (ps paramSet) spec(name string) *ParamSpec {
@@ -66,12 +69,7 @@ func (f *filler) checkParam(stepPath string, p pair, ps paramSet) {
 	spec := ps.spec(p.key.Value)
 	if spec == nil {
 		if ps.known {
-			use := "not used"
-			if ps.sent {
-				use = "sent as written"
-			}
-			f.warns.add(posOf(p.key), path(), "unknown parameter of %s, %s%s", ps.what, use,
-				didYouMean(p.key.Value, ps.names()))
+			f.unknownParam(path(), p, ps)
 		}
 		if looksLikeYAML11Bool(v.src) {
 			f.warns.add(v.pos(), path(), "%q is kept as text, though YAML 1.1 reads it as a "+
@@ -88,11 +86,42 @@ func (f *filler) checkParam(stepPath string, p pair, ps paramSet) {
 			f.errs.add(v.pos(), path(), "%s is not a boolean, write true or false", quote(t))
 		}
 	case TypeStep:
-		if !knownJobStep(v.text()) {
-			f.warns.add(v.pos(), path(), "unknown job step %q%s", v.text(),
-				didYouMean(v.text(), jobSteps))
-		}
+		f.checkJobStep(path(), v)
 	}
+}
+
+// unknownParam reports a with: entry that a complete parameter set does
+// not list. A near miss of a known name (the same name in another case, or
+// one Suggest finds) is an error: the step would otherwise run with the
+// default of the parameter meant, such as an endStep far beyond the one
+// asked for. A name nothing is close to stays a warning, since a newer
+// Console may know a parameter the catalog does not.
+func (f *filler) unknownParam(path string, p pair, ps paramSet) {
+	name := p.key.Value
+	if s := Suggest(name, ps.names()); s != "" {
+		f.errs.add(posOf(p.key), path, "unknown parameter of %s (did you mean %q?)", ps.owner, s)
+		return
+	}
+	use := "not used"
+	if ps.sent {
+		use = "sent as written"
+	}
+	f.warns.add(posOf(p.key), path, "unknown parameter of %s, %s", ps.what, use)
+}
+
+// checkJobStep checks the value of a parameter that names a job step,
+// such as startStep or endStep, with the rule of unknownParam: a near
+// miss of a known step is an error, any other unknown name a warning.
+func (f *filler) checkJobStep(path string, v *node) {
+	name := v.text()
+	if knownJobStep(name) {
+		return
+	}
+	if s := Suggest(name, jobSteps); s != "" {
+		f.errs.add(v.pos(), path, "unknown job step %q (did you mean %q?)", name, s)
+		return
+	}
+	f.warns.add(v.pos(), path, "unknown job step %q", name)
 }
 
 // looksLikeYAML11Bool tells whether a scalar is plain text that YAML 1.1

@@ -6,8 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -44,21 +47,29 @@ type conn struct {
 }
 
 // connect opens a session with the Console, or starts a simulator with
-// --simulate. A refused key or an unreachable Console exits 3.
+// --simulate. Bad settings exit 2 before any request; a refused key or an
+// unreachable Console exits 3.
 func (a *app) connect(ctx context.Context, f *connFlags) (*conn, error) {
+	if f.simulate && f.url != "" {
+		return nil, withCode(exitInvalid,
+			errors.New("--simulate and --console-url exclude each other"))
+	}
 	c := &conn{speed: f.speed, close: func() {}}
 	switch {
 	case c.speed == 0 && f.simulate:
 		c.speed = 100
 	case c.speed == 0:
 		c.speed = 1
-	case c.speed < 1:
-		return nil, fmt.Errorf("--speed %v: must be at least 1", f.speed)
+	default:
+		if err := checkSpeed(c.speed); err != nil {
+			return nil, err
+		}
 	}
-	url, key, user := f.url, a.getenv("AIP_CONSOLE_API_KEY"), f.user
-	if url == "" {
-		url = a.getenv("AIP_CONSOLE_URL")
+	baseURL, urlFrom := f.url, "--console-url"
+	if baseURL == "" {
+		baseURL, urlFrom = a.getenv("AIP_CONSOLE_URL"), "AIP_CONSOLE_URL"
 	}
+	key, user := a.getenv("AIP_CONSOLE_API_KEY"), f.user
 	if user == "" {
 		user = a.getenv("AIP_CONSOLE_USER")
 	}
@@ -67,18 +78,9 @@ func (a *app) connect(ctx context.Context, f *connFlags) (*conn, error) {
 		if err != nil {
 			return nil, withCode(exitConsole, err)
 		}
-		url, key, user, c.close = sim.url, sim.key, "", sim.close
+		baseURL, key, user, c.close = sim.url, sim.key, "", sim.close
 	}
-	if url == "" {
-		return nil, errors.New(
-			"no Console address: pass --console-url or set AIP_CONSOLE_URL (or use --simulate)")
-	}
-	if key == "" {
-		return nil, errors.New("no API key: set AIP_CONSOLE_API_KEY")
-	}
-	client, err := console.New(console.Options{
-		BaseURL: url, APIKey: console.Secret(key), User: user, Logger: a.logger(),
-	})
+	client, err := newClient(baseURL, urlFrom, key, user, a.logger())
 	if err != nil {
 		c.close()
 		return nil, err
@@ -89,6 +91,73 @@ func (a *app) connect(ctx context.Context, f *connFlags) (*conn, error) {
 	}
 	c.client = client
 	return c, nil
+}
+
+// newClient checks the connection settings and makes a client with them;
+// urlFrom names where baseURL came from, for an error. It sends nothing.
+func newClient(baseURL, urlFrom, key, user string, log *slog.Logger) (*console.Client, error) {
+	if baseURL == "" {
+		return nil, withCode(exitInvalid, errors.New(
+			"no Console address: pass --console-url or set AIP_CONSOLE_URL (or use --simulate)"))
+	}
+	if key == "" {
+		return nil, withCode(exitInvalid, errors.New("no API key: set AIP_CONSOLE_API_KEY"))
+	}
+	// As X-API-KEY the key travels in a header; as the password of Basic
+	// auth (with a user) it is base64-encoded, which carries any text.
+	if user == "" && !headerSafe(key) {
+		return nil, withCode(exitInvalid, errors.New("AIP_CONSOLE_API_KEY holds characters "+
+			"an HTTP header cannot carry (whitespace, control characters or non-ASCII)"))
+	}
+	client, err := console.New(console.Options{
+		BaseURL: baseURL, APIKey: console.Secret(key), User: user, Logger: log,
+	})
+	if err != nil {
+		return nil, withCode(exitInvalid,
+			fmt.Errorf("%s %q: %w", urlFrom, redactURL(baseURL), err))
+	}
+	return client, nil
+}
+
+// checkSpeed refuses a --speed that is not a finite number of at least 1.
+func checkSpeed(speed float64) error {
+	if math.IsNaN(speed) || math.IsInf(speed, 0) || speed < 1 {
+		return withCode(exitInvalid,
+			fmt.Errorf("--speed %v: must be a number of at least 1", speed))
+	}
+	return nil
+}
+
+// headerSafe reports whether key can be sent as an HTTP header value as
+// it is: printable ASCII without spaces. A key copied with a stray space
+// or newline would otherwise be refused by the Console, or by the HTTP
+// client, with a less helpful error.
+func headerSafe(key string) bool {
+	for i := 0; i < len(key); i++ {
+		if key[i] <= ' ' || key[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// redactURL returns raw for an error, with any user information (which
+// may hold a password) replaced by xxxxx. Like the client, it reads raw
+// without a scheme as a host, and it does not need raw to parse.
+func redactURL(raw string) string {
+	prefix, rest := "", raw
+	if i := strings.Index(raw, "://"); i >= 0 {
+		prefix, rest = raw[:i+3], raw[i+3:]
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	at := strings.LastIndex(rest[:end], "@")
+	if at < 0 {
+		return raw
+	}
+	return prefix + "xxxxx" + rest[at:]
 }
 
 // loginError says what a failed login means for the user.
