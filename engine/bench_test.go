@@ -1,9 +1,11 @@
 package engine_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aipflow/runner/engine"
 	"github.com/aipflow/runner/schema"
@@ -41,6 +43,45 @@ func BenchmarkLoadAndBuild(b *testing.B) {
 				}
 				if _, err := engine.Build(wf); err != nil {
 					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// instantJobs is a job service whose jobs complete as soon as they are
+// polled, to measure the scheduler alone.
+type instantJobs struct{ engine.JobService }
+
+func (instantJobs) SubmitJob(_ context.Context, _ string,
+	params map[string]string) (engine.JobStart, error) {
+	return engine.JobStart{JobGUID: "job", AppGUID: params["appGuid"]}, nil
+}
+
+func (instantJobs) WaitJob(context.Context, string, time.Duration,
+	func(engine.JobStatus)) (engine.JobStatus, error) {
+	return engine.JobStatus{State: "completed"}, nil
+}
+
+// BenchmarkRun runs the layered workflow against jobs that end at once:
+// every step locks the one application "app", so the steps queue for it.
+func BenchmarkRun(b *testing.B) {
+	for _, n := range []int{100, 1000} {
+		wf, err := schema.Parse("layered.yaml", layered(n))
+		if err != nil {
+			b.Fatal(err)
+		}
+		p, err := engine.Build(wf)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("steps=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				res, err := engine.Run(context.Background(), p,
+					engine.Options{Jobs: instantJobs{}, MaxParallel: 8})
+				if err != nil || res.Failed() {
+					b.Fatalf("run: %v, failed %v", err, res.Failed())
 				}
 			}
 		})

@@ -245,14 +245,14 @@ func (d *dryRunner) render(t *template) (any, error) {
 
 // deferred reports whether an expression reads what only the run knows:
 // the state or outputs of a step, the status functions, the job document,
-// or env when the dry run was given none.
+// the matrix item, or env when the dry run was given none.
 func (d *dryRunner) deferred(p *program) bool {
 	if len(p.steps) > 0 || p.callsFn {
 		return true
 	}
 	for _, root := range p.roots() {
 		switch root {
-		case "steps", "job":
+		case "steps", "job", "item":
 			return true
 		case "env":
 			if !d.hasEnv {

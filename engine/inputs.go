@@ -50,7 +50,8 @@ func ResolveInputs(wf *schema.Workflow, given map[string]string) (map[string]any
 		}
 		if !ok {
 			if in.Required {
-				errs = append(errs, &InputError{in.Name, errors.New("required, pass -i " + in.Name + "=VALUE")})
+				err := errors.New("required, pass -i " + in.Name + "=VALUE")
+				errs = append(errs, &InputError{in.Name, err})
 			}
 			out[in.Name] = nil
 			continue

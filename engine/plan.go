@@ -27,6 +27,7 @@ type Node struct {
 	cond  *program
 	with  []namedTemplate
 	outs  []namedTemplate
+	lock  *template // concurrency: lock name; nil for none
 	index int
 }
 
@@ -93,37 +94,8 @@ func Build(wf *schema.Workflow) (*Plan, error) {
 // node compiles the expressions of one step and records its edges.
 func (c *compiler) node(n *Node, p *Plan) {
 	st := n.Step
-	deps := map[string]bool{} // id -> declared
-	for _, need := range st.Needs {
-		switch {
-		case need.Text == st.ID:
-			c.errorf(need.Pos, "step %q needs itself", st.ID)
-		case p.byID[need.Text] == nil:
-			c.errorf(need.Pos, "step %q needs unknown step %s",
-				st.ID, quoteSuggest(need.Text, keys(p.byID)))
-		default:
-			deps[need.Text] = true
-		}
-	}
-	var refs []string
-	if st.If != nil {
-		if n.cond = c.condition(*st.If, "steps."+st.ID+".if"); n.cond != nil {
-			refs = append(refs, n.cond.steps...)
-		}
-	}
-	for _, prm := range st.With {
-		if t := c.template(prm.Value, "steps."+st.ID+".with."+prm.Name); t != nil {
-			n.with = append(n.with, namedTemplate{prm.Name, t})
-			refs = append(refs, t.steps()...)
-		}
-	}
-	for _, o := range st.Outputs {
-		if t := c.template(o.Expr, "steps."+st.ID+".outputs."+o.Name); t != nil {
-			n.outs = append(n.outs, namedTemplate{o.Name, t})
-			refs = append(refs, t.steps()...)
-		}
-	}
-	for _, id := range refs {
+	deps := c.needs(st, p) // id -> declared
+	for _, id := range c.expressions(n) {
 		if id == st.ID {
 			c.errorf(st.Pos, "step %q refers to its own outputs", st.ID)
 			continue
@@ -136,6 +108,55 @@ func (c *compiler) node(n *Node, p *Plan) {
 		n.Deps = append(n.Deps, Edge{From: id, Inferred: !declared})
 	}
 	sort.Slice(n.Deps, func(i, j int) bool { return n.Deps[i].From < n.Deps[j].From })
+}
+
+// needs checks a step's declared dependencies and returns them, each
+// mapped to true.
+func (c *compiler) needs(st *schema.Step, p *Plan) map[string]bool {
+	deps := map[string]bool{}
+	for _, need := range st.Needs {
+		switch {
+		case need.Text == st.ID:
+			c.errorf(need.Pos, "step %q needs itself", st.ID)
+		case p.byID[need.Text] == nil:
+			c.errorf(need.Pos, "step %q needs unknown step %s",
+				st.ID, quoteSuggest(need.Text, keys(p.byID)))
+		default:
+			deps[need.Text] = true
+		}
+	}
+	return deps
+}
+
+// expressions compiles the condition, parameters, concurrency lock and
+// outputs of a step into n, and returns the step ids they read.
+func (c *compiler) expressions(n *Node) []string {
+	st := n.Step
+	where := "steps." + st.ID + "."
+	var refs []string
+	if st.If != nil {
+		if n.cond = c.condition(*st.If, where+"if"); n.cond != nil {
+			refs = append(refs, n.cond.steps...)
+		}
+	}
+	for _, prm := range st.With {
+		if t := c.template(prm.Value, where+"with."+prm.Name); t != nil {
+			n.with = append(n.with, namedTemplate{prm.Name, t})
+			refs = append(refs, t.steps()...)
+		}
+	}
+	if st.Concurrency != nil {
+		if n.lock = c.template(*st.Concurrency, where+"concurrency"); n.lock != nil {
+			refs = append(refs, n.lock.steps()...)
+		}
+	}
+	for _, o := range st.Outputs {
+		if t := c.template(o.Expr, where+"outputs."+o.Name); t != nil {
+			n.outs = append(n.outs, namedTemplate{o.Name, t})
+			refs = append(refs, t.steps()...)
+		}
+	}
+	return refs
 }
 
 // cycles returns one error per dependency cycle, each named from its step

@@ -1,18 +1,12 @@
 package engine
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/sync/errgroup"
-
-	"github.com/aipflow/runner/schema"
 )
 
 // DefaultPoll is the poll interval when neither the step nor the
@@ -25,46 +19,114 @@ type Options struct {
 	Inputs      map[string]any    // as returned by ResolveInputs
 	Env         map[string]string // what expressions see as env; nil for none
 	RunID       string
-	MaxParallel int           // steps running at once; 0 means 4
+	MaxParallel int           // steps running at once, over all matrix items; 0 means 4
 	Poll        time.Duration // 0 means DefaultPoll
 	CancelWait  time.Duration // how long to wait for a canceled job to end; 0 means 30 s
-	Speed       float64       // >1 divides poll intervals and timeouts, for a simulated Console
+	Speed       float64       // >1 divides poll intervals, timeouts and retry delays
 	Observer    func(Event)   // called for every state and progress change, one call at a time
 	Logger      *slog.Logger  // nil discards
 	Now         func() time.Time
+
+	// FailFast stops the run at the first step that fails (without
+	// continue-on-error) or is canceled: steps not started yet end
+	// canceled, no job is submitted or resubmitted any more, and the jobs
+	// already running are polled to their end. Without it, a failure
+	// stops only the steps that depend on the failed one.
+	FailFast bool
 }
 
-// Run runs a plan to its end and returns what became of every step. Step
-// failures are in the Result, not the error: Run returns an error only
-// when it cannot start. When ctx is canceled, Run cancels the Console jobs
-// it started, waits for them up to Options.CancelWait, marks the steps
-// that did not start as canceled and returns.
+// Run runs a plan to its end, once per matrix item, and returns what
+// became of every step. Step failures are in the Result, not the error:
+// Run returns an error only when it cannot start. When ctx is canceled,
+// Run submits nothing more, cancels the Console jobs it started, waits for
+// them up to Options.CancelWait, marks the steps that did not start as
+// canceled and returns.
 func Run(ctx context.Context, p *Plan, opts Options) (*Result, error) {
 	if opts.Jobs == nil {
 		return nil, errors.New("run: no job service")
 	}
 	r := newRunner(p, opts)
-	return r.loop(ctx), nil
+	r.loop(ctx)
+	r.res.Ended = r.opts.Now()
+	return r.res, nil
 }
 
-// runner holds the state of one run. Only loop changes results; step
-// goroutines work on their own StepResult and hand it back.
+// runner holds the state of one run. Only the loop goroutine changes it;
+// step goroutines work on their own StepResult and hand it back on done.
 type runner struct {
-	p       *Plan
-	opts    Options
-	log     *slog.Logger
-	results map[string]*StepResult
-	res     *Result
-	emitMu  sync.Mutex
+	p      *Plan
+	opts   Options
+	log    *slog.Logger
+	res    *Result
+	emitMu sync.Mutex
+
+	dependents map[string][]*Node // step id -> steps that depend on it, in file order
+	items      []*itemRun
+	maxItems   int // matrix items running at once
 
 	// Scheduling state, owned by loop.
-	dependents map[string][]*Node // step id -> steps that depend on it
-	waiting    map[string]int     // step id -> dependencies not ended yet
-	ready      readyQueue         // pending steps whose dependencies have ended
-	stopped    bool               // the run was interrupted; start nothing
+	next    int       // index of the next item to start
+	active  int       // items started and not ended
+	ready   []*task   // dependencies ended, not decided yet, FIFO
+	queued  []*task   // decided to run, waiting for a lock or a slot, FIFO
+	locks   lockTable // per application and concurrency: name
+	running int
+	stopped string        // why the run starts nothing more; "" while it goes on
+	halt    chan struct{} // closed when the run stops, for step goroutines
+	done    chan finished
+	wg      sync.WaitGroup
+}
+
+// finished is what a step goroutine hands back to the loop.
+type finished struct {
+	t  *task
+	sr *StepResult
+}
+
+// task is one step of one matrix item.
+type task struct {
+	item *itemRun
+	node *Node
+	sr   *StepResult // owned by the loop
+	deps int         // dependencies not ended yet
+
+	// Set when the step is decided to run; read-only afterwards.
+	env   map[string]any    // expression environment
+	with  map[string]string // rendered with: parameters
+	locks []lock
 }
 
 func newRunner(p *Plan, opts Options) *runner {
+	opts = withDefaults(opts)
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	r := &runner{
+		p: p, opts: opts,
+		log:        log.With("workflow", p.Workflow.Name, "run", opts.RunID),
+		res:        &Result{RunID: opts.RunID, Workflow: p.Workflow.Name, Started: opts.Now()},
+		dependents: map[string][]*Node{},
+		locks:      lockTable{},
+		halt:       make(chan struct{}),
+	}
+	for _, n := range p.Nodes {
+		for _, e := range n.Deps {
+			r.dependents[e.From] = append(r.dependents[e.From], n)
+		}
+	}
+	r.items, r.maxItems = r.newItems()
+	r.done = make(chan finished, len(r.items)*len(p.Nodes))
+	for _, it := range r.items {
+		r.res.Items = append(r.res.Items, it.res)
+	}
+	if p.Workflow.Matrix == nil {
+		r.res.Steps = r.items[0].res.Steps
+	}
+	return r
+}
+
+func withDefaults(opts Options) Options {
 	if opts.MaxParallel <= 0 {
 		opts.MaxParallel = 4
 	}
@@ -80,145 +142,210 @@ func newRunner(p *Plan, opts Options) *runner {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	r := &runner{
-		p: p, opts: opts,
-		log:     log.With("workflow", p.Workflow.Name, "run", opts.RunID),
-		results: map[string]*StepResult{},
-		res:     &Result{RunID: opts.RunID, Workflow: p.Workflow.Name, Started: opts.Now()},
-	}
-	r.dependents, r.waiting = map[string][]*Node{}, map[string]int{}
-	for _, n := range p.Nodes {
-		sr := &StepResult{ID: n.ID(), State: Pending, JobType: n.Step.Job}
-		r.results[n.ID()] = sr
-		r.res.Steps = append(r.res.Steps, sr)
-		r.waiting[n.ID()] = len(n.Deps)
-		if len(n.Deps) == 0 {
-			r.ready = append(r.ready, n) // in file order: already a heap
-		}
-		for _, e := range n.Deps {
-			r.dependents[e.From] = append(r.dependents[e.From], n)
-		}
-	}
-	return r
+	return opts
 }
 
-// loop starts every step whose dependencies have ended, up to the
-// parallel limit, and records what the step goroutines report, until no
-// step is left to run.
-func (r *runner) loop(ctx context.Context) *Result {
-	var g errgroup.Group
-	g.SetLimit(r.opts.MaxParallel)
-	done := make(chan *StepResult, len(r.p.Nodes))
-	running := 0
+// loop starts items and steps as they become ready, up to the limits,
+// and records what the step goroutines report, until no step is left to
+// run. Every goroutine it starts has ended when it returns.
+func (r *runner) loop(ctx context.Context) {
+	r.startItems()
 	for {
 		if ctx.Err() != nil {
-			r.cancelPending(ctx)
-		} else {
-			running += r.startReady(ctx, &g, done)
+			r.stop(cause(ctx), slog.LevelInfo) // the caller knows already
 		}
-		if running == 0 {
+		r.admit()
+		r.dispatch(ctx)
+		if r.running == 0 {
 			break
 		}
-		var sr *StepResult
+		interrupt := ctx.Done()
 		if ctx.Err() != nil {
-			sr = <-done
-		} else {
-			select {
-			case sr = <-done:
-			case <-ctx.Done():
-				// Go round: steps not started are marked canceled;
-				// running ones cancel their Console jobs and report.
-				continue
-			}
+			interrupt = nil // seen already; wait for the steps to report
 		}
-		running--
-		r.record(sr)
+		select {
+		case f := <-r.done:
+			r.record(f.t, f.sr)
+		case <-interrupt:
+			// Go round: steps not started are marked canceled; running
+			// ones cancel their Console jobs and report.
+		}
 	}
-	_ = g.Wait() // every goroutine has reported already
-	r.res.Outputs = r.workflowOutputs()
-	r.res.Ended = r.opts.Now()
-	return r.res
+	r.wg.Wait() // every goroutine has reported already
+	if r.p.Workflow.Matrix == nil {
+		r.res.Outputs = r.items[0].res.Outputs
+	}
 }
 
-// startReady decides the ready steps in file order: it skips a step,
-// marks it upstream_failed or starts it, until none is ready or the
-// parallel limit is reached. It returns how many steps it started.
-func (r *runner) startReady(ctx context.Context, g *errgroup.Group, done chan<- *StepResult) int {
-	started := 0
-	for r.ready.Len() > 0 {
-		n := r.ready[0]
-		env := r.env(n)
-		state, reason := r.decide(ctx, n, env)
-		if state != Running {
-			heap.Pop(&r.ready)
-			r.finish(n.ID(), state, reason) // may make more steps ready
+// admit decides every ready step: it ends it as skipped, upstream_failed
+// or failed, or queues it to run. Ending a step may make more ready.
+func (r *runner) admit() {
+	for len(r.ready) > 0 {
+		t := r.ready[0]
+		r.ready = r.ready[1:]
+		run, err := r.prepare(t)
+		if err != nil {
+			r.end(t, Failed, err.Error())
+		}
+		if !run {
 			continue
 		}
-		if !g.TryGo(func() error {
-			done <- r.execute(ctx, n, env)
-			return nil
-		}) {
-			break // at the limit; a step ending frees a slot
-		}
-		heap.Pop(&r.ready)
-		sr := r.results[n.ID()]
-		sr.State, sr.Started = Running, r.opts.Now()
-		r.emit(Event{Step: n.ID(), State: Running})
-		started++
-	}
-	return started
-}
-
-// ended counts a step's end against the steps that depend on it and
-// queues those whose dependencies have now all ended.
-func (r *runner) ended(id string) {
-	for _, d := range r.dependents[id] {
-		r.waiting[d.ID()]--
-		if r.waiting[d.ID()] == 0 {
-			heap.Push(&r.ready, d)
-		}
+		r.queued = append(r.queued, t)
+		r.locks.enqueue(t)
 	}
 }
 
-// cancelPending marks every step that has not started as canceled.
-func (r *runner) cancelPending(ctx context.Context) {
-	if r.stopped {
+// prepare decides a ready step and reports whether it is to run; it then
+// renders its parameters and locks. A step decided not to run is ended
+// here; an error fails the step.
+func (r *runner) prepare(t *task) (bool, error) {
+	env := r.env(t.item, t.node)
+	state, reason, err := decide(t.node.cond, r.depEnds(t), env)
+	if err != nil {
+		return false, r.posErr(t.node.Step.If.Pos, "if: %v", err)
+	}
+	if state != Running {
+		r.end(t, state, reason)
+		return false, nil
+	}
+	with, err := r.params(t.node, env)
+	if err != nil {
+		return false, err
+	}
+	locks, err := stepLocks(t.node, env, with)
+	if err != nil {
+		return false, err
+	}
+	t.env, t.with, t.locks = env, with, locks
+	return true, nil
+}
+
+// dispatch starts every queued step that heads the queues of its locks,
+// while a parallel slot is free, and shows the others as waiting.
+func (r *runner) dispatch(ctx context.Context) {
+	kept := r.queued[:0]
+	for _, t := range r.queued {
+		if l, blocked := r.locks.blocker(t); blocked {
+			r.wait(t, l)
+			kept = append(kept, t)
+			continue
+		}
+		if r.running >= r.opts.MaxParallel {
+			kept = append(kept, t)
+			continue
+		}
+		r.start(ctx, t)
+	}
+	clear(r.queued[len(kept):])
+	r.queued = kept
+}
+
+// wait shows a queued step as waiting for a lock, once.
+func (r *runner) wait(t *task, l lock) {
+	if t.sr.State == Waiting {
 		return
 	}
-	r.stopped, r.ready = true, nil
-	for _, n := range r.p.Nodes {
-		if r.results[n.ID()].State == Pending {
-			r.finish(n.ID(), Canceled, "not started: "+cause(ctx))
-		}
-	}
+	t.sr.State = Waiting
+	r.emit(Event{Item: t.item.res.Label, Step: t.node.ID(), State: Waiting, Reason: l.label})
 }
 
-func (r *runner) finish(id string, state State, reason string) {
-	sr := r.results[id]
-	sr.State, sr.Reason = state, reason
-	if !sr.Started.IsZero() || state == Skipped || state == UpstreamFailed {
-		sr.Ended = r.opts.Now()
-	}
-	r.emit(Event{Step: id, State: state, Reason: reason, JobGUID: sr.JobGUID})
-	r.ended(id)
+// start runs a step in a new goroutine, which reports on r.done.
+func (r *runner) start(ctx context.Context, t *task) {
+	r.running++
+	t.sr.State, t.sr.Started = Running, r.opts.Now()
+	r.emit(Event{Item: t.item.res.Label, Step: t.node.ID(), State: Running})
+	r.wg.Go(func() { r.done <- finished{t, r.execute(ctx, t)} })
 }
 
 // record stores the result a step goroutine handed back.
-func (r *runner) record(sr *StepResult) {
-	cur := r.results[sr.ID]
-	started := cur.Started
-	*cur = *sr
-	cur.Started = started
-	cur.Ended = r.opts.Now()
-	r.emit(Event{Step: sr.ID, State: sr.State, Reason: sr.Reason, JobGUID: sr.JobGUID})
-	r.ended(sr.ID)
+func (r *runner) record(t *task, sr *StepResult) {
+	r.running--
+	r.locks.release(t)
+	started := t.sr.Started
+	*t.sr = *sr
+	t.sr.Started, t.sr.Ended = started, r.opts.Now()
+	t.sr.Ignored = sr.State == Failed && t.node.Step.ContinueOnError
+	r.emit(Event{Item: t.item.res.Label, Step: sr.ID, State: sr.State, Reason: sr.Reason,
+		JobGUID: sr.JobGUID, Attempt: sr.Attempts})
 	// The progress lines tell users already; this is for -v and JSON logs.
-	r.log.Info("step ended", "step", sr.ID,
-		"state", string(sr.State), "job_id", sr.JobGUID, "duration", cur.Duration(), "reason", sr.Reason)
+	r.log.Info("step ended", "item", t.item.res.Label, "step", sr.ID,
+		"state", string(sr.State), "job_id", sr.JobGUID, "attempt", sr.Attempts,
+		"duration", t.sr.Duration(), "reason", sr.Reason)
+	r.ended(t)
+}
+
+// end ends a step that did not run, or did not start.
+func (r *runner) end(t *task, state State, reason string) {
+	sr := t.sr
+	sr.State, sr.Reason = state, reason
+	sr.Ignored = state == Failed && t.node.Step.ContinueOnError
+	if state != Canceled {
+		sr.Ended = r.opts.Now()
+	}
+	r.emit(Event{Item: t.item.res.Label, Step: sr.ID, State: state, Reason: reason})
+	r.ended(t)
+}
+
+// ended counts a step's end against the steps that depend on it, queues
+// those whose dependencies have now all ended, ends its item when it was
+// the item's last step, and stops the run on a failure with FailFast.
+func (r *runner) ended(t *task) {
+	for _, d := range r.dependents[t.node.ID()] {
+		dt := t.item.tasks[d.index]
+		dt.deps--
+		if dt.deps == 0 && dt.sr.State == Pending {
+			r.ready = append(r.ready, dt)
+		}
+	}
+	if t.item.left--; t.item.left == 0 {
+		r.itemEnded(t.item)
+	}
+	if r.opts.FailFast && r.stopped == "" && t.sr.failing() {
+		what := "failed"
+		if t.sr.State == Canceled {
+			what = "was canceled"
+		}
+		why := fmt.Sprintf("run stopped after %s%s %s", t.node.ID(), t.item.suffix(), what)
+		r.stop(why, slog.LevelWarn)
+	}
+}
+
+// stop makes the run start nothing more: every step not started yet, in
+// every item, ends canceled with "not started: " and why. It logs that
+// the run stops at the given level.
+func (r *runner) stop(why string, level slog.Level) {
+	if r.stopped != "" {
+		return
+	}
+	r.stopped = why
+	close(r.halt)
+	r.log.Log(context.Background(), level, "run stopping", "reason", why, "running", r.running)
+	var idle []*task
+	for _, it := range r.items {
+		for _, t := range it.tasks {
+			if s := t.sr.State; s == Pending || s == Waiting {
+				t.sr.State = Canceled // so that ended queues none of them
+				idle = append(idle, t)
+			}
+		}
+	}
+	for _, t := range r.queued {
+		r.locks.release(t)
+	}
+	r.ready, r.queued = nil, nil
+	for _, t := range idle {
+		r.end(t, Canceled, "not started: "+why)
+	}
+}
+
+// depEnds returns how the dependencies of a step ended.
+func (r *runner) depEnds(t *task) []depEnd {
+	out := make([]depEnd, len(t.node.Deps))
+	for i, e := range t.node.Deps {
+		sr := t.item.tasks[r.p.byID[e.From].index].sr
+		out[i] = depEnd{ID: e.From, State: sr.State, Ignored: sr.Ignored}
+	}
+	return out
 }
 
 func (r *runner) emit(e Event) {
@@ -233,108 +360,6 @@ func (r *runner) emit(e Event) {
 	r.opts.Observer(e)
 }
 
-// env is the expression environment of a step as the run stands now:
-// inputs, the state and outputs of the steps it depends on (the only ones
-// its expressions may read), the run and the environment. With n nil it
-// holds every step, for the workflow's outputs.
-func (r *runner) env(n *Node) map[string]any {
-	var ids []string
-	if n == nil {
-		for _, m := range r.p.Nodes {
-			ids = append(ids, m.ID())
-		}
-	} else {
-		for _, e := range n.Deps {
-			ids = append(ids, e.From)
-		}
-	}
-	steps := make(map[string]any, len(ids))
-	for _, id := range ids {
-		sr := r.results[id]
-		outs := make(map[string]any, len(sr.Outputs))
-		for k, v := range sr.Outputs {
-			outs[k] = v
-		}
-		steps[id] = map[string]any{"state": string(sr.State), "outputs": outs}
-	}
-	env := make(map[string]any, len(r.opts.Env))
-	for k, v := range r.opts.Env {
-		env[k] = v
-	}
-	return map[string]any{
-		"inputs": r.opts.Inputs,
-		"steps":  steps,
-		"run": map[string]any{
-			"id": r.opts.RunID, "name": r.p.Workflow.Name,
-			"started": r.res.Started.Format(time.RFC3339),
-		},
-		"env": env,
-		"job": map[string]any{},
-	}
-}
-
-// decide returns Running when the step should run, or the state it ends
-// in without running and why. The default condition is success(): every
-// dependency completed or skipped; a condition that calls none of the
-// status functions is combined with it.
-func (r *runner) decide(ctx context.Context, n *Node, env map[string]any) (State, string) {
-	var failed []string
-	for _, e := range n.Deps {
-		switch st := r.results[e.From].State; st {
-		case Completed, Skipped:
-		default:
-			failed = append(failed, fmt.Sprintf("%s: %s", e.From, st))
-		}
-	}
-	success := len(failed) == 0
-	if (n.cond == nil || !n.cond.callsFn) && !success {
-		return UpstreamFailed, "needs " + strings.Join(failed, ", ")
-	}
-	if n.cond == nil {
-		return Running, ""
-	}
-	fenv := make(map[string]any, len(env)+len(statusFuncs))
-	for k, v := range env {
-		fenv[k] = v
-	}
-	anyFailed := false
-	for _, e := range n.Deps {
-		st := r.results[e.From].State
-		anyFailed = anyFailed || st == Failed || st == UpstreamFailed
-	}
-	interrupted := ctx.Err() != nil
-	fenv["success"] = func() bool { return success && !interrupted }
-	fenv["failure"] = func() bool { return anyFailed }
-	fenv["always"] = func() bool { return true }
-	fenv["canceled"] = func() bool { return interrupted }
-	v, err := n.cond.run(fenv)
-	if err != nil {
-		return Failed, schema.Errorf(r.p.Workflow.File, n.Step.If.Pos, "if: %v", err).Error()
-	}
-	if ok, _ := v.(bool); !ok {
-		return Skipped, "condition false"
-	}
-	return Running, ""
-}
-
-// workflowOutputs evaluates the workflow's outputs once every step has
-// ended. An output that cannot be evaluated is nil and logged.
-func (r *runner) workflowOutputs() map[string]any {
-	if len(r.p.outputs) == 0 {
-		return nil
-	}
-	env := r.env(nil)
-	out := map[string]any{}
-	for _, o := range r.p.outputs {
-		v, err := o.t.render(env)
-		if err != nil {
-			r.log.Warn("output not evaluated", "output", o.name, "err", err)
-		}
-		out[o.name] = v
-	}
-	return out
-}
-
 // cause describes why ctx ended.
 func cause(ctx context.Context) string {
 	err := context.Cause(ctx)
@@ -342,20 +367,4 @@ func cause(ctx context.Context) string {
 		return "run interrupted"
 	}
 	return err.Error()
-}
-
-// readyQueue orders ready steps by their place in the file, so that runs
-// start steps in a predictable order. It implements heap.Interface.
-type readyQueue []*Node
-
-func (q readyQueue) Len() int           { return len(q) }
-func (q readyQueue) Less(i, j int) bool { return q[i].index < q[j].index }
-func (q readyQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
-func (q *readyQueue) Push(x any)        { *q = append(*q, x.(*Node)) }
-
-func (q *readyQueue) Pop() any {
-	old := *q
-	n := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return n
 }

@@ -5,11 +5,16 @@ import "time"
 // State is the state of a step in a run.
 type State string
 
-// Step states. A step is pending until its dependencies have ended; it
-// then runs or ends as skipped (its condition was false) or
-// upstream_failed (a dependency failed, was canceled or upstream_failed).
+// Step states. A step is pending until its dependencies have ended and a
+// parallel slot is free; waiting while another step holds a lock it needs
+// (its application, or a concurrency: lock); running while its job or
+// query runs. It ends completed, failed or canceled, or without running
+// as skipped (its condition was false) or upstream_failed (a dependency
+// failed, was canceled or upstream_failed). docs/semantics.md has the
+// whole table.
 const (
 	Pending        State = "pending"
+	Waiting        State = "waiting"
 	Running        State = "running"
 	Completed      State = "completed"
 	Failed         State = "failed"
@@ -33,13 +38,27 @@ type StepResult struct {
 	State    State
 	Reason   string // why it failed, was skipped or canceled; "" when completed
 	Err      error  // the error behind a failure of the job service, if any
-	JobGUID  string
+	JobGUID  string // of the last attempt
 	JobType  string // "" for a query
 	Started  time.Time
 	Ended    time.Time
 	Request  map[string]string // parameters sent with the job
 	Outputs  map[string]any
 	Progress string // last Console progress step seen
+
+	// Ignored is true for a failed step with continue-on-error: the step
+	// stays failed, but its dependents treat it as completed and the run
+	// does not fail because of it.
+	Ignored bool
+
+	// CancelUnconfirmed is true when the runner asked the Console to
+	// cancel the step's job (on an interrupt or a timeout) and did not see
+	// the job end: it may still run.
+	CancelUnconfirmed bool
+
+	// Attempts is how many times the job was submitted: 1 without retry:,
+	// 0 for a query or a step that sent nothing.
+	Attempts int
 }
 
 // Duration returns how long the step ran, or 0 if it did not.
@@ -50,35 +69,74 @@ func (r *StepResult) Duration() time.Duration {
 	return r.Ended.Sub(r.Started)
 }
 
+// failing reports whether the step makes the run fail: it failed without
+// continue-on-error, was canceled or was not run because of a failure.
+func (r *StepResult) failing() bool {
+	switch r.State {
+	case Failed:
+		return !r.Ignored
+	case Canceled, UpstreamFailed:
+		return true
+	}
+	return false
+}
+
 // Result is the outcome of a run.
 type Result struct {
 	RunID    string
 	Workflow string
-	Steps    []*StepResult // in file order
-	Outputs  map[string]any
 	Started  time.Time
 	Ended    time.Time
+
+	// Items holds one ItemResult per matrix item, in file order, or a
+	// single one with an empty Label for a workflow without matrix:.
+	Items []*ItemResult
+
+	// Steps and Outputs are those of Items[0] for a workflow without
+	// matrix:, and nil for a matrix run.
+	Steps   []*StepResult // in file order
+	Outputs map[string]any
+}
+
+// ItemResult is the outcome of one run of the DAG: one matrix item, or
+// the whole run of a workflow without matrix:.
+type ItemResult struct {
+	Label   string         // how the item is shown, "" without matrix:
+	Value   any            // what expressions see as item; nil without matrix:
+	Steps   []*StepResult  // in file order
+	Outputs map[string]any // the workflow's outputs for this item
+}
+
+// Failed reports whether a step of the item makes the run fail.
+func (it *ItemResult) Failed() bool {
+	for _, s := range it.Steps {
+		if s.failing() {
+			return true
+		}
+	}
+	return false
 }
 
 // Errs returns the job-service errors behind failed steps, so that a
 // caller can tell a refused credential or an unreachable Console from a
-// job that failed.
+// job that failed. Ignored failures are left out.
 func (r *Result) Errs() []error {
 	var errs []error
-	for _, s := range r.Steps {
-		if s.Err != nil {
-			errs = append(errs, s.Err)
+	for _, it := range r.Items {
+		for _, s := range it.Steps {
+			if s.Err != nil && !s.Ignored {
+				errs = append(errs, s.Err)
+			}
 		}
 	}
 	return errs
 }
 
-// Failed reports whether any step failed, was canceled or was not run
-// because of a failure.
+// Failed reports whether any step, of any item, failed (without
+// continue-on-error), was canceled or was not run because of a failure.
 func (r *Result) Failed() bool {
-	for _, s := range r.Steps {
-		switch s.State {
-		case Failed, Canceled, UpstreamFailed:
+	for _, it := range r.Items {
+		if it.Failed() {
 			return true
 		}
 	}
@@ -88,9 +146,11 @@ func (r *Result) Failed() bool {
 // Event tells an observer that a step changed state or Console progress.
 type Event struct {
 	Time     time.Time
+	Item     string // the matrix item's label; "" without matrix:
 	Step     string
 	State    State
-	Reason   string
+	Reason   string // for Waiting, what the step waits for: "application X" or "lock Y"
 	JobGUID  string
 	Progress string // Console progress step, while running
+	Attempt  int    // the job's submission, from 1; 0 when not yet submitted
 }

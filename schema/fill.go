@@ -46,30 +46,8 @@ func (f *filler) workflow(root *node) *Workflow {
 	w.Outputs = outputs(root.get("outputs"))
 	if e := root.entry("matrix"); e != nil && !e.val.bad {
 		w.Matrix = matrix(posOf(e.key), e.val)
-		f.notApplied(e, "")
 	}
 	return w
-}
-
-// notAppliedKeys are the step keys the schema accepts and the engine does
-// not apply yet; with the top-level matrix they are the known gap that the
-// README's "Known gaps" section describes.
-var notAppliedKeys = []string{"retry", "continue-on-error", "concurrency"}
-
-// notApplied warns that the entry e, under the mapping at path, is
-// validated but ignored by the run.
-//
-// Known gap: the engine runs each step once (no retry), lets no failure
-// count as completed (continue-on-error), takes no user-named lock
-// (concurrency) and runs the DAG once, not once per matrix item. Until it
-// does, each use of these keys gets this warning at load, so that none is
-// ignored silently.
-func (f *filler) notApplied(e *pair, path string) {
-	if e == nil || e.val.bad {
-		return
-	}
-	f.warns.add(posOf(e.key), joinKey(path, e.key.Value),
-		"validated but not applied yet; the run ignores it")
 }
 
 func (f *filler) inputs(n *node) []*Input {
@@ -213,9 +191,6 @@ func (f *filler) step(id string, pos Pos, m *node) *Step {
 	st.ContinueOnError = isTrue(m.get("continue-on-error"))
 	if r := m.entry("retry"); r != nil && r.val.isMap() {
 		st.Retry = f.retry(posOf(r.key), r.val, joinKey(path, "retry"))
-	}
-	for _, key := range notAppliedKeys {
-		f.notApplied(m.entry(key), path)
 	}
 	if with != nil && with.bad {
 		return st

@@ -7,45 +7,58 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, func() {
+	live := &liveJobs{}
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, live, func() {
+		// Catch the second signal before letting go of the first handler:
+		// in between, a signal would kill the process without exit 130.
+		exitOnSecondSignal(os.Stderr, live)
 		stop()
-		exitOnSecondSignal(os.Stderr)
 	})
 	stop()
 	os.Exit(code)
 }
 
 // exitOnSecondSignal tells the user that running jobs are being canceled
-// and makes a second signal end the process at once, with exit code 130.
-// Catching the signal, rather than restoring its default action, also works
-// where the shell started runner with SIGINT ignored (a background job).
-func exitOnSecondSignal(w io.Writer) {
+// and makes a second signal end the process at once, with exit code 130,
+// naming the jobs not yet seen ending. Catching the signal, rather than
+// restoring its default action, also works where the shell started runner
+// with SIGINT ignored (a background job).
+func exitOnSecondSignal(w io.Writer, live *liveJobs) {
 	fmt.Fprintln(w, "runner: interrupted: canceling the running Console jobs; "+
 		"interrupt again to exit at once")
 	second := make(chan os.Signal, 1)
 	signal.Notify(second, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-second
-		fmt.Fprintln(w, "runner: interrupted again: exiting without waiting for the Console; "+
-			"jobs reported running above may still run")
+		msg := "runner: interrupted again: exiting without waiting for the Console"
+		if jobs := live.list(); len(jobs) > 0 {
+			msg += "; jobs not confirmed canceled, cancel them on the Console: " +
+				strings.Join(jobs, ", ")
+		}
+		fmt.Fprintln(w, msg)
 		os.Exit(exitInterrupted)
 	}()
 }
 
 // run is the whole command, testable: it parses args, runs the command and
-// returns the exit code. onSignal, when not nil, is called as soon as ctx
-// ends (the first signal).
+// returns the exit code. live, when not nil, is kept up to date with the
+// Console jobs a run has running. onSignal, when not nil, is called as
+// soon as ctx ends (the first signal).
 func run(ctx context.Context, args []string, getenv func(string) string,
-	stdout, stderr io.Writer, onSignal func()) int {
+	stdout, stderr io.Writer, live *liveJobs, onSignal func()) int {
 	if onSignal != nil {
 		defer context.AfterFunc(ctx, onSignal)()
 	}
-	cmd := newRoot(&app{stdout: stdout, stderr: stderr, getenv: getenv})
+	if live == nil {
+		live = &liveJobs{}
+	}
+	cmd := newRoot(&app{stdout: stdout, stderr: stderr, getenv: getenv, live: live})
 	cmd.SetArgs(args)
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)

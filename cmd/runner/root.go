@@ -31,6 +31,10 @@ type app struct {
 	// look at what it received.
 	simulator    *consolesim.Server
 	simulatorKey string
+
+	// live tracks the Console jobs of a run, for the message of a second
+	// interrupt; nil in tests that do not need it.
+	live *liveJobs
 }
 
 func newRoot(a *app) *cobra.Command {

@@ -19,6 +19,7 @@ type runFlags struct {
 	conn        connFlags
 	inputs      []string
 	maxParallel int
+	failFast    bool
 }
 
 func (a *app) runCmd() *cobra.Command {
@@ -35,8 +36,13 @@ func (a *app) runCmd() *cobra.Command {
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringArrayVarP(&f.inputs, "input", "i", nil, "set a workflow input, as name=value (repeatable)")
-	fs.IntVar(&f.maxParallel, "max-parallel", 4, "how many steps may run at the same time")
+	fs.StringArrayVarP(&f.inputs, "input", "i", nil,
+		"set a workflow input, as name=value (repeatable)")
+	fs.IntVar(&f.maxParallel, "max-parallel", 4,
+		"how many steps may run at the same time, over all matrix items")
+	fs.BoolVar(&f.failFast, "fail-fast", false,
+		"at the first failure start no new step (running jobs are polled to their end);\n"+
+			"by default a failure stops only the steps that depend on it")
 	f.conn.register(fs)
 	return cmd
 }
@@ -76,7 +82,8 @@ func (a *app) run(ctx context.Context, file string, f *runFlags) error {
 	defer c.close()
 
 	runID := time.Now().UTC().Format("20060102-150405") + "-" + randomHex(3)
-	fmt.Fprintf(a.stderr, "run %s: workflow %s, %s\n", runID, p.Workflow.Name, plural(len(p.Nodes), "step"))
+	fmt.Fprintf(a.stderr, "run %s: workflow %s, %s\n",
+		runID, p.Workflow.Name, plural(len(p.Nodes), "step"))
 	res, err := engine.Run(ctx, p, engine.Options{
 		Jobs:        consolejobs.Service{Client: c.client},
 		Inputs:      inputs,
@@ -84,8 +91,9 @@ func (a *app) run(ctx context.Context, file string, f *runFlags) error {
 		RunID:       runID,
 		MaxParallel: f.maxParallel,
 		Speed:       c.speed,
-		Observer:    newProgress(a.stderr, p).event,
+		Observer:    newProgress(a.stderr, p, a.live).event,
 		Logger:      a.logger(),
+		FailFast:    f.failFast,
 	})
 	if err != nil {
 		return withCode(exitFailed, err)
@@ -93,7 +101,7 @@ func (a *app) run(ctx context.Context, file string, f *runFlags) error {
 	printSummary(a.stdout, res)
 	switch {
 	case ctx.Err() != nil:
-		return withCode(exitInterrupted, fmt.Errorf("run %s interrupted", runID))
+		return withCode(exitInterrupted, interrupted(runID, res))
 	case consoleLost(res):
 		return withCode(exitConsole, fmt.Errorf("run %s failed: the Console became unreachable "+
 			"or refused the credentials", runID))
@@ -101,6 +109,21 @@ func (a *app) run(ctx context.Context, file string, f *runFlags) error {
 		return withCode(exitFailed, fmt.Errorf("run %s failed", runID))
 	}
 	return nil
+}
+
+// interrupted describes an interrupted run: the jobs it canceled and
+// those the Console did not confirm canceled, which may still run.
+func interrupted(runID string, res *engine.Result) error {
+	msg := "run " + runID + " interrupted"
+	confirmed, unconfirmed := canceledJobs(res)
+	if len(confirmed) > 0 {
+		msg += "; canceled jobs: " + strings.Join(confirmed, ", ")
+	}
+	if len(unconfirmed) > 0 {
+		msg += "; not confirmed canceled, cancel them on the Console: " +
+			strings.Join(unconfirmed, ", ")
+	}
+	return errors.New(msg)
 }
 
 // consoleLost reports whether a step failed because the Console could not
