@@ -3,37 +3,17 @@ package engine_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/aipflow/runner/engine"
+	"github.com/aipflow/runner/internal/testgen"
 	"github.com/aipflow/runner/schema"
 )
 
-// layered returns a workflow of n steps in layers of ten: each step needs
-// two steps of the layer before (fan-in) and reads an output of one of them
-// (an inferred edge).
-func layered(n int) []byte {
-	var b strings.Builder
-	b.WriteString("version: 1\nname: layered\nsteps:\n")
-	for i := range n {
-		fmt.Fprintf(&b, "  s%d:\n    job: consolidate_snapshot\n", i)
-		if i < 10 {
-			b.WriteString("    with: {appGuid: app}\n")
-			continue
-		}
-		layer := i/10 - 1
-		a, c := layer*10+i%10, layer*10+(i+3)%10
-		fmt.Fprintf(&b, "    needs: [s%d]\n", a)
-		fmt.Fprintf(&b, "    with: {appGuid: \"${{ steps.s%d.outputs.appGuid }}\"}\n", c)
-	}
-	return []byte(b.String())
-}
-
 func BenchmarkLoadAndBuild(b *testing.B) {
 	for _, n := range []int{100, 1000, 5000} {
-		src := layered(n)
+		src := testgen.Layered(n)
 		b.Run(fmt.Sprintf("steps=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -67,7 +47,7 @@ func (instantJobs) WaitJob(context.Context, string, time.Duration,
 // every step locks the one application "app", so the steps queue for it.
 func BenchmarkRun(b *testing.B) {
 	for _, n := range []int{100, 1000} {
-		wf, err := schema.Parse("layered.yaml", layered(n))
+		wf, err := schema.Parse("layered.yaml", testgen.Layered(n))
 		if err != nil {
 			b.Fatal(err)
 		}

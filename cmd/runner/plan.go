@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/aipflow/runner/engine"
 )
 
 type planFlags struct {
@@ -70,18 +68,9 @@ func (a *app) plan(file string, f *planFlags) error {
 	if f.format != "text" && f.format != "json" {
 		return fmt.Errorf("--format %q: want text or json", f.format)
 	}
-	given, err := readInputs(a.inputsFile, f.inputs)
+	p, inputs, err := a.prepare(file, f.inputs)
 	if err != nil {
 		return err
-	}
-	p, err := a.load(file)
-	if err != nil {
-		return err
-	}
-	inputs, err := engine.ResolveInputs(p.Workflow, given)
-	if err != nil {
-		a.printErrors(err)
-		return withCode(exitInvalid, nil)
 	}
 	dr := p.DryRunEnv(inputs, environ(), a.clock())
 	if f.format == "json" {

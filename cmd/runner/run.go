@@ -62,18 +62,9 @@ func (a *app) run(ctx context.Context, file string, f *runFlags) error {
 	if f.maxParallel < 1 {
 		return fmt.Errorf("--max-parallel %d: must be at least 1", f.maxParallel)
 	}
-	given, err := readInputs(a.inputsFile, f.inputs)
+	p, inputs, err := a.prepare(file, f.inputs)
 	if err != nil {
 		return err
-	}
-	p, err := a.load(file)
-	if err != nil {
-		return err
-	}
-	inputs, err := engine.ResolveInputs(p.Workflow, given)
-	if err != nil {
-		a.printErrors(err)
-		return withCode(exitInvalid, nil)
 	}
 	c, err := a.connect(ctx, &f.conn)
 	if err != nil {

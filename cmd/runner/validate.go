@@ -54,6 +54,25 @@ func (a *app) load(file string) (*engine.Plan, error) {
 	return nil, withCode(exitInvalid, nil)
 }
 
+// prepare loads and plans a workflow file and resolves its inputs from
+// --inputs and -i flags. Problems are printed as load prints them.
+func (a *app) prepare(file string, flags []string) (*engine.Plan, map[string]any, error) {
+	given, err := readInputs(a.inputsFile, flags)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := a.load(file)
+	if err != nil {
+		return nil, nil, err
+	}
+	inputs, err := engine.ResolveInputs(p.Workflow, given)
+	if err != nil {
+		a.printErrors(err)
+		return nil, nil, withCode(exitInvalid, nil)
+	}
+	return p, inputs, nil
+}
+
 // printErrors prints each error of a joined error on its own line.
 func (a *app) printErrors(err error) {
 	if joined, ok := err.(interface{ Unwrap() []error }); ok {
