@@ -33,6 +33,22 @@ type Options struct {
 	// already running are polled to their end. Without it, a failure
 	// stops only the steps that depend on the failed one.
 	FailFast bool
+
+	// Timeout bounds the whole run, in the Console's time; 0 means none.
+	// On expiry the run ends as if interrupted, except that the steps
+	// whose jobs it cancels end failed with the reason "run timed out".
+	Timeout time.Duration
+}
+
+// runTimeout is the cause of a run's context when Options.Timeout expires.
+type runTimeout struct{ d time.Duration }
+
+func (e *runTimeout) Error() string { return fmt.Sprintf("run timed out after %s", e.d) }
+
+// timedOut reports whether ctx ended because the run's timeout expired.
+func timedOut(ctx context.Context) bool {
+	var rt *runTimeout
+	return errors.As(context.Cause(ctx), &rt)
 }
 
 // Run runs a plan to its end, once per matrix item, and returns what
@@ -46,6 +62,11 @@ func Run(ctx context.Context, p *Plan, opts Options) (*Result, error) {
 		return nil, errors.New("run: no job service")
 	}
 	r := newRunner(p, opts)
+	if opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, r.real(opts.Timeout), &runTimeout{opts.Timeout})
+		defer cancel()
+	}
 	r.loop(ctx)
 	r.res.Ended = r.opts.Now()
 	return r.res, nil

@@ -398,3 +398,31 @@ steps:
 		t.Errorf("add sent appGuid %q, want the fallback %q", got, w.apps["app1"])
 	}
 }
+
+func TestRunTimeoutCancelsJobsAndFailsSteps(t *testing.T) {
+	w := newSlowWorld(t, 20*time.Millisecond, "app1")
+	src := `version: 1
+name: run-timeout
+inputs: {app: {type: string}}
+steps:
+  add:
+    job: add_version
+    with: {appGuid: "${{ inputs.app }}", sourcePath: "sources:x"}
+  after:
+    job: BACKUP
+    needs: [add]
+    with: {appGuid: "${{ inputs.app }}"}
+`
+	res, _ := w.run(t, context.Background(), src, map[string]string{"app": w.apps["app1"]},
+		func(o *engine.Options) { o.Timeout = 80 * time.Millisecond })
+	wantStates(t, res, map[string]string{
+		"add":   "failed: run timed out after 80ms; job canceled on the Console",
+		"after": "canceled: not started: run timed out after 80ms",
+	})
+	if st, _ := w.sim.Job(res.Steps[0].JobGUID); st.State != console.StateCanceled {
+		t.Errorf("Console job %s, want canceled", st.State)
+	}
+	if !res.Failed() {
+		t.Error("Result.Failed() = false, want true")
+	}
+}

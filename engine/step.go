@@ -196,6 +196,8 @@ func jobState(st JobStatus) (State, string) {
 // In the first two cases it cancels the Console job.
 func (r *runner) abandon(ctx, wctx context.Context, n *Node, sr *StepResult, err error) {
 	switch {
+	case ctx.Err() != nil && timedOut(ctx):
+		sr.State, sr.Reason = Failed, cause(ctx)
 	case ctx.Err() != nil:
 		sr.State, sr.Reason = Canceled, cause(ctx)
 	case wctx.Err() != nil:

@@ -20,6 +20,7 @@ type runFlags struct {
 	inputs      []string
 	maxParallel int
 	failFast    bool
+	timeout     time.Duration
 }
 
 func (a *app) runCmd() *cobra.Command {
@@ -43,6 +44,9 @@ func (a *app) runCmd() *cobra.Command {
 	fs.BoolVar(&f.failFast, "fail-fast", false,
 		"at the first failure start no new step (running jobs are polled to their end);\n"+
 			"by default a failure stops only the steps that depend on it")
+	fs.DurationVar(&f.timeout, "timeout", 0,
+		"bound the whole run (for example 8h): on expiry the running Console jobs are\n"+
+			"canceled and their steps fail; 0 means no bound")
 	f.conn.register(fs)
 	return cmd
 }
@@ -59,6 +63,9 @@ func exactFile(_ *cobra.Command, args []string) error {
 }
 
 func (a *app) run(ctx context.Context, file string, f *runFlags) error {
+	if f.timeout < 0 {
+		return fmt.Errorf("--timeout %s: must not be negative", f.timeout)
+	}
 	if f.maxParallel < 1 {
 		return fmt.Errorf("--max-parallel %d: must be at least 1", f.maxParallel)
 	}
@@ -85,6 +92,7 @@ func (a *app) run(ctx context.Context, file string, f *runFlags) error {
 		Observer:    newProgress(a.stderr, p, a.live).event,
 		Logger:      a.logger(),
 		FailFast:    f.failFast,
+		Timeout:     f.timeout,
 	})
 	if err != nil {
 		return withCode(exitFailed, err)
