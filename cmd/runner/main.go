@@ -30,8 +30,12 @@ func main() {
 // restoring its default action, also works where the shell started runner
 // with SIGINT ignored (a background job).
 func exitOnSecondSignal(w io.Writer, live *liveJobs) {
-	fmt.Fprintln(w, "runner: interrupted: canceling the running Console jobs; "+
-		"interrupt again to exit at once")
+	if len(live.list()) > 0 {
+		fmt.Fprintln(w, "runner: interrupted: canceling the running Console jobs; "+
+			"interrupt again to exit at once")
+	} else {
+		fmt.Fprintln(w, "runner: interrupted; interrupt again to exit at once")
+	}
 	second := make(chan os.Signal, 1)
 	signal.Notify(second, os.Interrupt, syscall.SIGTERM)
 	go func() {
