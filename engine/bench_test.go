@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -45,6 +46,7 @@ func (instantJobs) WaitJob(context.Context, string, time.Duration,
 
 // BenchmarkRun runs the layered workflow against jobs that end at once:
 // every step locks the one application "app", so the steps queue for it.
+// With /journal, the run keeps its journal, synced at every change.
 func BenchmarkRun(b *testing.B) {
 	for _, n := range []int{100, 1000} {
 		wf, err := schema.Parse("layered.yaml", testgen.Layered(n))
@@ -55,15 +57,24 @@ func BenchmarkRun(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.Run(fmt.Sprintf("steps=%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				res, err := engine.Run(context.Background(), p,
-					engine.Options{Jobs: instantJobs{}, MaxParallel: 8})
-				if err != nil || res.Failed() {
-					b.Fatalf("run: %v, failed %v", err, res.Failed())
-				}
+		for _, journal := range []bool{false, true} {
+			name := fmt.Sprintf("steps=%d", n)
+			if journal {
+				name += "/journal"
 			}
-		})
+			b.Run(name, func(b *testing.B) {
+				opts := engine.Options{Jobs: instantJobs{}, MaxParallel: 8, RunID: "bench"}
+				if journal {
+					opts.JournalPath = filepath.Join(b.TempDir(), "runs", "bench.json")
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					res, err := engine.Run(context.Background(), p, opts)
+					if err != nil || res.Failed() {
+						b.Fatalf("run: %v, failed %v", err, res.Failed())
+					}
+				}
+			})
+		}
 	}
 }

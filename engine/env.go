@@ -65,7 +65,7 @@ func (r *runner) workflowOutputs(it *itemRun) map[string]any {
 		if err != nil {
 			r.log.Warn("output not evaluated", "item", it.res.Label, "output", o.name, "err", err)
 		}
-		out[o.name] = v
+		out[o.name] = jsonSafe(v)
 	}
 	return out
 }

@@ -86,16 +86,7 @@ func (lt lockTable) release(t *task) {
 // its concurrency: names. A concurrency: that resolves to nothing fails
 // the step rather than let it run unguarded.
 func stepLocks(n *Node, env map[string]any, with map[string]string) ([]lock, error) {
-	var out []lock
-	if st := n.Step; st.Job != "" {
-		app := with["appGuid"]
-		if st.Job == "declare_application" {
-			app = with["appName"]
-		}
-		if app != "" {
-			out = append(out, appLock(app))
-		}
-	}
+	out := appLocks(n, with)
 	if n.lock == nil {
 		return out, nil
 	}
@@ -108,4 +99,20 @@ func stepLocks(n *Node, env map[string]any, with map[string]string) ([]lock, err
 			strings.TrimSpace(n.lock.raw.Text), why(n.lock, env))
 	}
 	return append(out, userLock(text(v))), nil
+}
+
+// appLocks returns the application lock of a job step, if it has one.
+func appLocks(n *Node, with map[string]string) []lock {
+	st := n.Step
+	if st.Job == "" {
+		return nil
+	}
+	app := with["appGuid"]
+	if st.Job == "declare_application" {
+		app = with["appName"]
+	}
+	if app == "" {
+		return nil
+	}
+	return []lock{appLock(app)}
 }

@@ -19,8 +19,10 @@ import (
 // workflow without matrix:.
 type itemRun struct {
 	res     *ItemResult
+	index   int     // in Result.Items
 	tasks   []*task // by Node.index
 	left    int     // steps not ended yet
+	attach  int     // steps to re-attach to their jobs
 	started bool
 }
 
@@ -42,11 +44,11 @@ func (p *Plan) ItemLabels() []string {
 func (r *runner) newItems() ([]*itemRun, int) {
 	m := r.p.Workflow.Matrix
 	if m == nil {
-		return []*itemRun{r.newItem("", nil)}, 1
+		return []*itemRun{r.newItem(0, "", nil)}, 1
 	}
 	items := make([]*itemRun, 0, len(m.Items))
 	for i, label := range r.p.ItemLabels() {
-		items = append(items, r.newItem(label, itemValue(m.Items[i])))
+		items = append(items, r.newItem(i, label, itemValue(m.Items[i])))
 	}
 	limit := m.MaxParallel
 	if limit <= 0 {
@@ -55,8 +57,9 @@ func (r *runner) newItems() ([]*itemRun, int) {
 	return items, limit
 }
 
-func (r *runner) newItem(label string, value any) *itemRun {
-	it := &itemRun{res: &ItemResult{Label: label, Value: value}, left: len(r.p.Nodes)}
+func (r *runner) newItem(index int, label string, value any) *itemRun {
+	it := &itemRun{res: &ItemResult{Label: label, Value: value}, index: index,
+		left: len(r.p.Nodes)}
 	for _, n := range r.p.Nodes {
 		sr := &StepResult{ID: n.ID(), State: Pending, JobType: n.Step.Job}
 		it.res.Steps = append(it.res.Steps, sr)
@@ -104,20 +107,39 @@ func (it *itemRun) suffix() string {
 
 // startItems starts items, in file order, while fewer than the limit run
 // and the run has not stopped: their steps without dependencies are ready.
+// Items with a step to re-attach start first, whatever the limit: their
+// jobs run on the Console already.
 func (r *runner) startItems() {
+	for _, it := range r.items {
+		if it.attach > 0 && !it.started {
+			r.startItem(it)
+		}
+	}
 	for r.stopped == "" && r.active < r.maxItems && r.next < len(r.items) {
 		it := r.items[r.next]
 		r.next++
-		it.started = true
-		r.active++
-		for _, t := range it.tasks {
-			if t.deps == 0 {
-				r.ready = append(r.ready, t)
-			}
+		if !it.started {
+			r.startItem(it)
 		}
-		if it.left == 0 {
-			r.itemEnded(it)
+	}
+}
+
+// startItem makes the item's steps without pending dependencies ready,
+// and queues its steps to re-attach.
+func (r *runner) startItem(it *itemRun) {
+	it.started = true
+	r.active++
+	for _, t := range it.tasks {
+		switch {
+		case t.attach:
+			r.queued = append(r.queued, t)
+			r.locks.enqueue(t)
+		case t.deps == 0 && t.sr.State == Pending:
+			r.ready = append(r.ready, t)
 		}
+	}
+	if it.left == 0 {
+		r.itemEnded(it)
 	}
 }
 
@@ -125,6 +147,7 @@ func (r *runner) startItems() {
 // all ended, and starts the next item.
 func (r *runner) itemEnded(it *itemRun) {
 	it.res.Outputs = r.workflowOutputs(it)
+	r.jr.setOutputs(it.index, it.res.Outputs)
 	if it.started {
 		r.active--
 	}

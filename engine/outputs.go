@@ -69,6 +69,6 @@ func (r *runner) declaredOutputs(n *Node, env map[string]any, st JobStatus, sr *
 			sr.State, sr.Reason = Failed, fmt.Sprintf("outputs.%s: %v", o.name, err)
 			return
 		}
-		sr.Outputs[o.name] = v
+		sr.Outputs[o.name] = jsonSafe(v)
 	}
 }

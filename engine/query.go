@@ -12,6 +12,7 @@ import (
 
 // query runs a read-only lookup.
 func (r *runner) query(ctx context.Context, n *Node, p map[string]string, sr *StepResult) {
+	sr.Request = p
 	out, err := r.lookup(ctx, n.Step.Query, p)
 	if err != nil {
 		sr.State, sr.Reason, sr.Err = Failed, n.Step.Query+" query: "+err.Error(), err

@@ -77,6 +77,11 @@ func (r *runner) beforeRetry(ctx context.Context, t *task, p retryPolicy, sr *St
 	}
 	r.log.Warn("job to be submitted again", "step", t.node.ID(), "job_id", sr.JobGUID,
 		"attempt", sr.Attempts, "reason", sr.Reason, "delay", d)
+	// The step runs on: a resume during the delay re-attaches to the job
+	// that ended, finds it failed and goes on with the next attempt.
+	waiting := *sr
+	waiting.State, waiting.Reason = Running, note
+	r.checkpoint(t, &waiting)
 	r.emit(Event{Item: t.item.res.Label, Step: t.node.ID(), State: Running, Reason: note,
 		Attempt: sr.Attempts})
 	timer := time.NewTimer(r.real(d))

@@ -38,17 +38,28 @@ type Options struct {
 	// On expiry the run ends as if interrupted, except that the steps
 	// whose jobs it cancels end failed with the reason "run timed out".
 	Timeout time.Duration
+
+	// JournalPath, when not "", is the file where the run keeps its
+	// journal, rewritten atomically at every state change (see Journal).
+	// Run fails before sending anything when it cannot write it.
+	JournalPath string
+
+	// Source names the workflow file in the journal; without a File, the
+	// path the workflow was loaded from stands.
+	Source Source
+
+	// Resume, when not nil, is the journal of an earlier run of this
+	// plan, which this run goes on with: it keeps the steps that
+	// completed or were skipped, waits for the jobs that were running
+	// without submitting them again, and runs the rest. RunID should be
+	// the journal's. resume.go has the rules.
+	Resume *Journal
 }
 
-// runTimeout is the cause of a run's context when Options.Timeout expires.
-type runTimeout struct{ d time.Duration }
-
-func (e *runTimeout) Error() string { return fmt.Sprintf("run timed out after %s", e.d) }
-
-// timedOut reports whether ctx ended because the run's timeout expired.
-func timedOut(ctx context.Context) bool {
-	var rt *runTimeout
-	return errors.As(context.Cause(ctx), &rt)
+// Source is the workflow file a run comes from, for its journal.
+type Source struct {
+	File string // path, absolute for a journal that a resume can find
+	Hash string // as FileHash computes it from the file's content
 }
 
 // Run runs a plan to its end, once per matrix item, and returns what
@@ -62,6 +73,9 @@ func Run(ctx context.Context, p *Plan, opts Options) (*Result, error) {
 		return nil, errors.New("run: no job service")
 	}
 	r := newRunner(p, opts)
+	if err := r.openJournal(); err != nil {
+		return nil, err
+	}
 	if opts.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, r.real(opts.Timeout), &runTimeout{opts.Timeout})
@@ -69,6 +83,10 @@ func Run(ctx context.Context, p *Plan, opts Options) (*Result, error) {
 	}
 	r.loop(ctx)
 	r.res.Ended = r.opts.Now()
+	r.res.State = runState(ctx, r.res)
+	r.jr.end(r.res.State, r.res.Ended)
+	r.jr.flush()
+	r.res.JournalErr = r.jr.failed()
 	return r.res, nil
 }
 
@@ -80,6 +98,7 @@ type runner struct {
 	log    *slog.Logger
 	res    *Result
 	emitMu sync.Mutex
+	jr     *journalWriter // nil without a journal
 
 	dependents map[string][]*Node // step id -> steps that depend on it, in file order
 	items      []*itemRun
@@ -110,6 +129,11 @@ type task struct {
 	node *Node
 	sr   *StepResult // owned by the loop
 	deps int         // dependencies not ended yet
+
+	// attach is true for a step whose job an earlier run submitted and
+	// did not see end: the step waits for that job instead of
+	// submitting one.
+	attach bool
 
 	// Set when the step is decided to run; read-only afterwards.
 	env   map[string]any    // expression environment
@@ -143,6 +167,10 @@ func newRunner(p *Plan, opts Options) *runner {
 	}
 	if p.Workflow.Matrix == nil {
 		r.res.Steps = r.items[0].res.Steps
+	}
+	if opts.Resume != nil {
+		r.res.Started = opts.Resume.Started
+		r.resume(opts.Resume)
 	}
 	return r
 }
@@ -184,6 +212,8 @@ func (r *runner) loop(ctx context.Context) {
 		if ctx.Err() != nil {
 			interrupt = nil // seen already; wait for the steps to report
 		}
+		r.jr.flush() // what this turn decided, before waiting
+
 		select {
 		case f := <-r.done:
 			r.record(f.t, f.sr)
@@ -246,6 +276,11 @@ func (r *runner) prepare(t *task) (bool, error) {
 func (r *runner) dispatch(ctx context.Context) {
 	kept := r.queued[:0]
 	for _, t := range r.queued {
+		if t.attach {
+			// Its job runs on the Console already: watch it at once.
+			r.start(ctx, t)
+			continue
+		}
 		if l, blocked := r.locks.blocker(t); blocked {
 			r.wait(t, l)
 			kept = append(kept, t)
@@ -267,15 +302,22 @@ func (r *runner) wait(t *task, l lock) {
 		return
 	}
 	t.sr.State = Waiting
+	r.note(t)
 	r.emit(Event{Item: t.item.res.Label, Step: t.node.ID(), State: Waiting, Reason: l.label})
 }
 
 // start runs a step in a new goroutine, which reports on r.done.
 func (r *runner) start(ctx context.Context, t *task) {
 	r.running++
-	t.sr.State, t.sr.Started = Running, r.opts.Now()
+	// A re-attached step keeps its start: its job began in the earlier run.
+	if !t.attach || t.sr.Started.IsZero() {
+		t.sr.Started = r.opts.Now()
+	}
+	t.sr.State = Running
+	r.note(t)
 	r.emit(Event{Item: t.item.res.Label, Step: t.node.ID(), State: Running})
-	r.wg.Go(func() { r.done <- finished{t, r.execute(ctx, t)} })
+	sr := t.begin()
+	r.wg.Go(func() { r.done <- finished{t, r.execute(ctx, t, sr)} })
 }
 
 // record stores the result a step goroutine handed back.
@@ -286,6 +328,7 @@ func (r *runner) record(t *task, sr *StepResult) {
 	*t.sr = *sr
 	t.sr.Started, t.sr.Ended = started, r.opts.Now()
 	t.sr.Ignored = sr.State == Failed && t.node.Step.ContinueOnError
+	r.note(t)
 	r.emit(Event{Item: t.item.res.Label, Step: sr.ID, State: sr.State, Reason: sr.Reason,
 		JobGUID: sr.JobGUID, Attempt: sr.Attempts})
 	// The progress lines tell users already; this is for -v and JSON logs.
@@ -303,6 +346,7 @@ func (r *runner) end(t *task, state State, reason string) {
 	if state != Canceled {
 		sr.Ended = r.opts.Now()
 	}
+	r.note(t)
 	r.emit(Event{Item: t.item.res.Label, Step: sr.ID, State: state, Reason: reason})
 	r.ended(t)
 }
@@ -331,34 +375,6 @@ func (r *runner) ended(t *task) {
 	}
 }
 
-// stop makes the run start nothing more: every step not started yet, in
-// every item, ends canceled with "not started: " and why. It logs that
-// the run stops at the given level.
-func (r *runner) stop(why string, level slog.Level) {
-	if r.stopped != "" {
-		return
-	}
-	r.stopped = why
-	close(r.halt)
-	r.log.Log(context.Background(), level, "run stopping", "reason", why, "running", r.running)
-	var idle []*task
-	for _, it := range r.items {
-		for _, t := range it.tasks {
-			if s := t.sr.State; s == Pending || s == Waiting {
-				t.sr.State = Canceled // so that ended queues none of them
-				idle = append(idle, t)
-			}
-		}
-	}
-	for _, t := range r.queued {
-		r.locks.release(t)
-	}
-	r.ready, r.queued = nil, nil
-	for _, t := range idle {
-		r.end(t, Canceled, "not started: "+why)
-	}
-}
-
 // depEnds returns how the dependencies of a step ended.
 func (r *runner) depEnds(t *task) []depEnd {
 	out := make([]depEnd, len(t.node.Deps))
@@ -379,13 +395,4 @@ func (r *runner) emit(e Event) {
 	r.emitMu.Lock()
 	defer r.emitMu.Unlock()
 	r.opts.Observer(e)
-}
-
-// cause describes why ctx ended.
-func cause(ctx context.Context) string {
-	err := context.Cause(ctx)
-	if errors.Is(err, context.Canceled) {
-		return "run interrupted"
-	}
-	return err.Error()
 }

@@ -42,9 +42,13 @@ type StepResult struct {
 	JobType  string // "" for a query
 	Started  time.Time
 	Ended    time.Time
-	Request  map[string]string // parameters sent with the job
+	Request  map[string]string // parameters of the last job submission, or of the query
 	Outputs  map[string]any
 	Progress string // last Console progress step seen
+
+	// ConsoleSteps lists the Console progress steps the job went through,
+	// as the runner saw them, over every attempt.
+	ConsoleSteps []ConsoleStep
 
 	// Ignored is true for a failed step with continue-on-error: the step
 	// stays failed, but its dependents treat it as completed and the run
@@ -56,9 +60,27 @@ type StepResult struct {
 	// the job end: it may still run.
 	CancelUnconfirmed bool
 
+	// Detached is true when the runner stopped watching the step's job
+	// without seeing it end and without canceling it, because the Console
+	// could not be polled: the job may still run, and a resumed run
+	// re-attaches to it.
+	Detached bool
+
+	// Kept is true for a step that a resumed run kept as an earlier run
+	// of it ended: completed, or skipped.
+	Kept bool
+
 	// Attempts is how many times the job was submitted: 1 without retry:,
 	// 0 for a query or a step that sent nothing.
 	Attempts int
+}
+
+// ConsoleStep is a progress step of a Console job, as the runner saw it
+// begin.
+type ConsoleStep struct {
+	Name    string    `json:"name"`
+	Started time.Time `json:"started"`
+	Attempt int       `json:"attempt"` // the job's submission, from 1
 }
 
 // Duration returns how long the step ran, or 0 if it did not.
@@ -96,6 +118,13 @@ type Result struct {
 	// matrix:, and nil for a matrix run.
 	Steps   []*StepResult // in file order
 	Outputs map[string]any
+
+	// State is how the run ended: completed, failed or interrupted.
+	State RunState
+
+	// JournalErr is the first error writing the journal after the run
+	// began, or nil: from then on the journal falls behind the run.
+	JournalErr error
 }
 
 // ItemResult is the outcome of one run of the DAG: one matrix item, or

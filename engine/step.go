@@ -9,11 +9,10 @@ import (
 	"github.com/aipflow/runner/schema"
 )
 
-// execute runs one step to its end and returns its result. It never
-// touches the runner's shared state: it reads only t's fields that were
-// set before the step started.
-func (r *runner) execute(ctx context.Context, t *task) *StepResult {
-	sr := &StepResult{ID: t.node.ID(), JobType: t.node.Step.Job}
+// execute runs one step to its end, from sr as begin returned it, and
+// returns its result. It never touches the runner's shared state: it
+// reads only t's fields that were set before the step started.
+func (r *runner) execute(ctx context.Context, t *task, sr *StepResult) *StepResult {
 	if t.node.Step.Query != "" {
 		r.query(ctx, t.node, t.with, sr)
 	} else {
@@ -85,15 +84,21 @@ func (r *runner) job(ctx context.Context, t *task, sr *StepResult) {
 	}
 	pol := policyOf(t.node.Step.Retry)
 	var st JobStatus
+	attach := t.attach // the first wait is for the earlier run's job
 	for {
-		req, err := request(jt, t.with, r.opts.Now())
-		if err != nil {
-			sr.State, sr.Reason = Failed, err.Error()
-			return
-		}
-		sr.Attempts++
 		var final bool
-		st, final = r.attempt(ctx, t, jt, req, sr)
+		if attach {
+			attach = false
+			st, final = r.reattach(ctx, t, jt, sr)
+		} else {
+			req, err := request(jt, t.with, r.opts.Now())
+			if err != nil {
+				sr.State, sr.Reason = Failed, err.Error()
+				return
+			}
+			sr.Attempts++
+			st, final = r.attempt(ctx, t, jt, req, sr)
+		}
 		if !final || sr.State == Completed || !pol.again(st.State, sr.Attempts) {
 			break
 		}
@@ -131,7 +136,10 @@ func request(jt *schema.JobType, with map[string]string, now time.Time) (map[str
 func (r *runner) attempt(ctx context.Context, t *task, jt *schema.JobType,
 	req map[string]string, sr *StepResult) (JobStatus, bool) {
 	n := t.node
-	sr.Request = req
+	sr.State, sr.Reason, sr.Request, sr.JobGUID = Running, "", req, ""
+	// Recorded, not written: the write after the POST carries it, and a
+	// journal that has it tells a POST in flight.
+	r.stage(t, sr)
 
 	// The POST is not canceled by an interrupt: once it may have reached
 	// the Console the runner must learn the job's GUID, or a job would run
@@ -145,11 +153,19 @@ func (r *runner) attempt(ctx context.Context, t *task, jt *schema.JobType,
 	}
 	sr.JobGUID = start.JobGUID
 	sr.Outputs = jobOutputs(jt, start, JobStatus{State: "starting"}, req)
+	r.checkpoint(t, sr) // the GUID is on disk before the first poll
 	r.log.Info("job submitted", "step", n.ID(), "job_id", start.JobGUID,
 		"job_type", jt.Name, "attempt", sr.Attempts)
 	r.emit(Event{Item: t.item.res.Label, Step: n.ID(), State: Running,
 		JobGUID: start.JobGUID, Attempt: sr.Attempts})
+	return r.watch(ctx, t, jt, start, req, sr)
+}
 
+// watch polls a submitted job until it ends, and sets the step's state,
+// reason and outputs as attempt describes.
+func (r *runner) watch(ctx context.Context, t *task, jt *schema.JobType, start JobStart,
+	req map[string]string, sr *StepResult) (JobStatus, bool) {
+	n := t.node
 	wctx, cancel := ctx, context.CancelFunc(func() {})
 	if d := r.timeout(n); d > 0 {
 		wctx, cancel = context.WithTimeoutCause(ctx, r.real(d), fmt.Errorf("timed out after %s", d))
@@ -161,6 +177,7 @@ func (r *runner) attempt(ctx context.Context, t *task, jt *schema.JobType,
 		last = st
 		if st.ProgressStep != "" && st.ProgressStep != sr.Progress {
 			sr.Progress = st.ProgressStep
+			r.consoleStep(t, sr, st.ProgressStep)
 			r.emit(Event{Item: t.item.res.Label, Step: n.ID(), State: Running,
 				JobGUID: start.JobGUID, Progress: st.ProgressStep, Attempt: sr.Attempts})
 		}
@@ -204,8 +221,9 @@ func (r *runner) abandon(ctx, wctx context.Context, n *Node, sr *StepResult, err
 		sr.State, sr.Reason = Failed, cause(wctx)
 	default:
 		// The job may still run on the Console; it is left alone because
-		// the runner no longer knows its state.
+		// the runner no longer knows its state. A resumed run polls it.
 		sr.State, sr.Reason, sr.Err = Failed, "poll job: "+err.Error(), err
+		sr.Detached = true
 		return
 	}
 	msg, ok := r.cancelJob(ctx, sr.JobGUID, r.poll(n))

@@ -57,6 +57,9 @@ func runApp(t *testing.T, a *app, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
 	a.stdout, a.stderr = &out, &errb
+	if a.stateDir == "" {
+		a.stateDir = t.TempDir() // journals stay out of the source tree
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := newRoot(a)

@@ -148,10 +148,14 @@ func printOutputs(w io.Writer, outputs map[string]any) {
 }
 
 // note says what a step did or why it did not: the version a step
-// created, or the reason it failed or was skipped; then whether its
-// failure was ignored and how many times its job was submitted.
+// created, or the reason it failed or was skipped; then whether a resume
+// kept it, whether its failure was ignored and how many times its job
+// was submitted.
 func note(s *engine.StepResult) string {
 	parts := []string{what(s)}
+	if s.Kept {
+		parts = append(parts, "kept from the earlier run")
+	}
 	if s.Ignored {
 		parts = append(parts, "ignored: continue-on-error")
 	}

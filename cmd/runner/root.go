@@ -35,6 +35,10 @@ type app struct {
 	// live tracks the Console jobs of a run, for the message of a second
 	// interrupt; nil in tests that do not need it.
 	live *liveJobs
+
+	// stateDir is the default of --state-dir; "" means .runner. Tests set
+	// it so that runs keep their journals out of the source tree.
+	stateDir string
 }
 
 func newRoot(a *app) *cobra.Command {
@@ -54,8 +58,8 @@ independent steps at the same time.`,
 	})
 	run := a.runCmd()
 	a.registerInputsFile(run.Flags())
-	root.AddCommand(run, a.validateCmd(), a.planCmd(), a.graphCmd(), a.jobsCmd(),
-		a.schemaCmd(), a.simulateCmd(), a.versionCmd())
+	root.AddCommand(run, a.resumeCmd(), a.runsCmd(), a.validateCmd(), a.planCmd(),
+		a.graphCmd(), a.jobsCmd(), a.schemaCmd(), a.simulateCmd(), a.versionCmd())
 	return root
 }
 

@@ -2,25 +2,20 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/aipflow/runner/console"
-	"github.com/aipflow/runner/console/consolejobs"
 	"github.com/aipflow/runner/engine"
 )
 
 type runFlags struct {
-	conn        connFlags
-	inputs      []string
-	maxParallel int
-	failFast    bool
-	timeout     time.Duration
+	execFlags
+	inputs []string
 }
 
 func (a *app) runCmd() *cobra.Command {
@@ -39,15 +34,7 @@ func (a *app) runCmd() *cobra.Command {
 	fs := cmd.Flags()
 	fs.StringArrayVarP(&f.inputs, "input", "i", nil,
 		"set a workflow input, as name=value (repeatable)")
-	fs.IntVar(&f.maxParallel, "max-parallel", 4,
-		"how many steps may run at the same time, over all matrix items")
-	fs.BoolVar(&f.failFast, "fail-fast", false,
-		"at the first failure start no new step (running jobs are polled to their end);\n"+
-			"by default a failure stops only the steps that depend on it")
-	fs.DurationVar(&f.timeout, "timeout", 0,
-		"bound the whole run (for example 8h): on expiry the running Console jobs are\n"+
-			"canceled and their steps fail; 0 means no bound")
-	f.conn.register(fs)
+	a.registerExec(fs, &f.execFlags)
 	return cmd
 }
 
@@ -63,13 +50,14 @@ func exactFile(_ *cobra.Command, args []string) error {
 }
 
 func (a *app) run(ctx context.Context, file string, f *runFlags) error {
-	if f.timeout < 0 {
-		return fmt.Errorf("--timeout %s: must not be negative", f.timeout)
-	}
-	if f.maxParallel < 1 {
-		return fmt.Errorf("--max-parallel %d: must be at least 1", f.maxParallel)
+	if err := f.check(); err != nil {
+		return err
 	}
 	p, inputs, err := a.prepare(file, f.inputs)
+	if err != nil {
+		return err
+	}
+	src, err := source(file)
 	if err != nil {
 		return err
 	}
@@ -82,60 +70,23 @@ func (a *app) run(ctx context.Context, file string, f *runFlags) error {
 	runID := time.Now().UTC().Format("20060102-150405") + "-" + randomHex(3)
 	fmt.Fprintf(a.stderr, "run %s: workflow %s, %s\n",
 		runID, p.Workflow.Name, plural(len(p.Nodes), "step"))
-	res, err := engine.Run(ctx, p, engine.Options{
-		Jobs:        consolejobs.Service{Client: c.client},
-		Inputs:      inputs,
-		Env:         environ(),
-		RunID:       runID,
-		MaxParallel: f.maxParallel,
-		Speed:       c.speed,
-		Observer:    newProgress(a.stderr, p, a.live).event,
-		Logger:      a.logger(),
-		FailFast:    f.failFast,
-		Timeout:     f.timeout,
+	return a.execute(ctx, p, c, &f.execFlags, engine.Options{
+		Inputs: inputs, RunID: runID, Source: src,
 	})
+}
+
+// source names a workflow file for the journal: its absolute path, so
+// that a resume finds it from any directory, and the hash of its content.
+func source(file string) (engine.Source, error) {
+	abs, err := filepath.Abs(file)
 	if err != nil {
-		return withCode(exitFailed, err)
+		return engine.Source{}, fmt.Errorf("read workflow: %w", err)
 	}
-	printSummary(a.stdout, res)
-	switch {
-	case ctx.Err() != nil:
-		return withCode(exitInterrupted, interrupted(runID, res))
-	case consoleLost(res):
-		return withCode(exitConsole, fmt.Errorf("run %s failed: the Console became unreachable "+
-			"or refused the credentials", runID))
-	case res.Failed():
-		return withCode(exitFailed, fmt.Errorf("run %s failed", runID))
+	data, err := os.ReadFile(abs)
+	if err != nil {
+		return engine.Source{}, fmt.Errorf("read workflow: %w", err)
 	}
-	return nil
-}
-
-// interrupted describes an interrupted run: the jobs it canceled and
-// those the Console did not confirm canceled, which may still run.
-func interrupted(runID string, res *engine.Result) error {
-	msg := "run " + runID + " interrupted"
-	confirmed, unconfirmed := canceledJobs(res)
-	if len(confirmed) > 0 {
-		msg += "; canceled jobs: " + strings.Join(confirmed, ", ")
-	}
-	if len(unconfirmed) > 0 {
-		msg += "; not confirmed canceled, cancel them on the Console: " +
-			strings.Join(unconfirmed, ", ")
-	}
-	return errors.New(msg)
-}
-
-// consoleLost reports whether a step failed because the Console could not
-// be reached or refused the credentials during the run: the jobs' real
-// states are then unknown, which exit code 3 tells apart from a job that
-// failed.
-func consoleLost(res *engine.Result) bool {
-	for _, err := range res.Errs() {
-		if errors.Is(err, console.ErrUnreachable) || errors.Is(err, console.ErrUnauthorized) {
-			return true
-		}
-	}
-	return false
+	return engine.Source{File: abs, Hash: engine.FileHash(data)}, nil
 }
 
 // parseInputs reads -i name=value flags.

@@ -132,6 +132,7 @@ func startProc(t *testing.T, bin string, env []string, args ...string) *proc {
 	t.Helper()
 	p := &proc{cmd: exec.Command(bin, args...), out: &syncBuffer{}, done: make(chan error, 1)}
 	p.cmd.Env = append(os.Environ(), env...)
+	p.cmd.Dir = t.TempDir() // journals in .runner stay out of the source tree
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -216,10 +217,11 @@ type simProc struct {
 
 const simKey = "signal-test-key"
 
-func startSimProc(t *testing.T, bin, speed string) *simProc {
+func startSimProc(t *testing.T, bin, speed string, extra ...string) *simProc {
 	t.Helper()
-	p := startProc(t, bin, nil, "simulate", "--addr", "127.0.0.1:0", "--api-key", simKey,
-		"--speed", speed, "-v")
+	args := []string{"simulate", "--addr", "127.0.0.1:0", "--api-key", simKey,
+		"--speed", speed, "-v"}
+	p := startProc(t, bin, nil, append(args, extra...)...)
 	m := p.await(t, regexp.MustCompile(`listening on (http://\S+)`), 1)
 	t.Cleanup(func() { _ = p.cmd.Process.Signal(syscall.SIGINT) })
 	return &simProc{proc: p, url: m[0][1]}

@@ -21,6 +21,7 @@ type simFlags struct {
 	speed           float64
 	empty           bool
 	fail            []string
+	logRequests     string
 }
 
 const simulateLong = `simulate serves an in-memory simulator of the CAST AIP Console 1.x REST API,
@@ -70,6 +71,9 @@ func (a *app) simulateCmd() *cobra.Command {
 	fs.BoolVar(&f.empty, "empty", false, "start without the demo applications")
 	fs.StringArrayVar(&f.fail, "fail", nil,
 		"make jobs of JOBTYPE fail at job step STEP, as JOBTYPE:STEP (repeatable)")
+	fs.StringVar(&f.logRequests, "log-requests", "",
+		"append one JSON line per request received to this file (for tests)")
+	_ = fs.MarkHidden("log-requests") // a flag that exists cannot fail to hide
 	return cmd
 }
 
@@ -105,7 +109,16 @@ func (a *app) simulate(ctx context.Context, f *simFlags) error {
 	if !f.empty {
 		consolesim.SeedDemo(sim)
 	}
-	return a.serve(ctx, f.addr, withFailures(sim, rules))
+	h := withFailures(sim, rules)
+	if f.logRequests != "" {
+		logged, closeLog, err := openRequestLog(f.logRequests, h)
+		if err != nil {
+			return withCode(exitInvalid, fmt.Errorf("--log-requests: %w", err))
+		}
+		defer closeLog()
+		h = logged
+	}
+	return a.serve(ctx, f.addr, h)
 }
 
 // serve serves h on the loopback address addr until ctx ends.

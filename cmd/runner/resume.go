@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aipflow/runner/engine"
+)
+
+type resumeFlags struct {
+	execFlags
+	force bool
+}
+
+const resumeLong = `resume goes on with a run that stopped: a CI agent that died, a run that
+was interrupted, or one whose steps failed and whose cause is now fixed.
+It reads the run's journal (<state-dir>/runs/RUN_ID.json) and the workflow
+file the run began with, with the same inputs, and then:
+
+  - keeps the steps that completed, and those skipped, with their outputs;
+  - re-attaches to the Console jobs that were running when the run
+    stopped: it polls them by their saved GUID and never submits them
+    again;
+  - runs again the steps that failed, were canceled, or did not start.
+
+A run whose steps all completed already is not run again: resume says so,
+prints its summary and exits 0.
+
+resume warns when the workflow file changed since the run began, and
+refuses (exit 2) when the definition of a step that completed changed,
+since its kept result would no longer match the file; --force resumes
+anyway, as it does a run whose journal says that a process on this host
+still runs it.`
+
+func (a *app) resumeCmd() *cobra.Command {
+	var f resumeFlags
+	cmd := &cobra.Command{
+		Use:   "resume RUN_ID",
+		Short: "Go on with a run that stopped, without starting any job twice",
+		Long:  resumeLong,
+		Example: `  runner runs
+  runner resume 20260102-030405-a1b2c3
+  runner resume 20260102-030405-a1b2c3 --state-dir /var/lib/runner --report run.json`,
+		Args: func(_ *cobra.Command, args []string) error {
+			switch {
+			case len(args) == 0:
+				return errors.New("missing run id (runner runs lists them)")
+			case len(args) > 1:
+				return fmt.Errorf("unexpected argument %q", args[1])
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.resume(cmd.Context(), args[0], &f)
+		},
+	}
+	fs := cmd.Flags()
+	a.registerExec(fs, &f.execFlags)
+	// A simulator started by this process knows no job of the run; tests
+	// pass --simulate with the simulator the run used.
+	_ = fs.MarkHidden("simulate")
+	fs.BoolVar(&f.force, "force", false,
+		"resume even when a completed step's definition changed, or the run seems to\n"+
+			"be running still")
+	return cmd
+}
+
+func (a *app) resume(ctx context.Context, id string, f *resumeFlags) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	j, err := loadRun(engine.Store{Dir: f.stateDir}, id)
+	if err != nil {
+		return err
+	}
+	if done, total := j.Progress(); done == total {
+		fmt.Fprintf(a.stderr, "run %s: all %s completed or were skipped already: "+
+			"nothing to resume\n", id, plural(total, "step"))
+		res := j.Result()
+		// A process killed after its last step, before its last write,
+		// leaves the run running in its journal; its steps say otherwise.
+		res.State = engine.RunCompleted
+		printSummary(a.stdout, res)
+		meta := runMeta{File: j.File, Resumed: len(j.Resumed)}
+		if err := a.writeReports(&f.execFlags, res, meta, textInputs(j.Inputs)); err != nil {
+			fmt.Fprintf(a.stderr, "runner: %v\n", err)
+		}
+		return nil
+	}
+	if err := a.checkNotRunning(j, f.force); err != nil {
+		return err
+	}
+	p, inputs, src, err := a.reload(j, f.force)
+	if err != nil {
+		return err
+	}
+	c, err := a.connect(ctx, &f.conn)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+
+	done, total := j.Progress()
+	fmt.Fprintf(a.stderr, "resuming run %s: workflow %s, %d of %s done\n",
+		id, p.Workflow.Name, done, plural(total, "step"))
+	return a.execute(ctx, p, c, &f.execFlags, engine.Options{
+		Inputs: inputs, RunID: j.RunID, Source: src, Resume: j,
+	})
+}
+
+// loadRun reads the journal of a run. An unknown run id exits 2 with the
+// ids of the latest runs; a journal that cannot be read exits 2 naming
+// its file.
+func loadRun(store engine.Store, id string) (*engine.Journal, error) {
+	j, err := store.Load(id)
+	switch {
+	case errors.Is(err, engine.ErrUnknownRun):
+		return nil, withCode(exitInvalid, fmt.Errorf("%v; %s", err, knownRuns(store)))
+	case err != nil:
+		return nil, withCode(exitInvalid, err)
+	}
+	return j, nil
+}
+
+// knownRuns names the latest runs of a store, for an unknown run id.
+func knownRuns(store engine.Store) string {
+	ids, err := store.IDs()
+	if err != nil || len(ids) == 0 {
+		return "there are no runs in " + store.Dir
+	}
+	const shown = 5
+	latest := ids[max(len(ids)-shown, 0):]
+	msg := "known runs: " + strings.Join(latest, ", ")
+	if len(ids) > shown {
+		msg += fmt.Sprintf(" and %d older", len(ids)-shown)
+	}
+	return msg + " (runner runs lists them)"
+}
+
+// checkNotRunning refuses to resume a run that a live process on this
+// host still runs, as its journal says: both would submit the steps left.
+// A run begun on another host cannot be checked; it gets a warning.
+func (a *app) checkNotRunning(j *engine.Journal, force bool) error {
+	if j.State != engine.RunRunning || force || j.PID == os.Getpid() {
+		return nil
+	}
+	host, _ := os.Hostname()
+	if j.Host != host {
+		fmt.Fprintf(a.stderr, "warning: run %s was started on host %s and may still run there\n",
+			j.RunID, j.Host)
+		return nil
+	}
+	if !processAlive(j.PID) {
+		return nil
+	}
+	return withCode(exitInvalid, fmt.Errorf("run %s is still running in process %d on this "+
+		"host: stop it first, or pass --force if that process is another program", j.RunID, j.PID))
+}
+
+// reload loads the workflow file of a run, checks it against the journal
+// and resolves the run's inputs for it.
+func (a *app) reload(j *engine.Journal, force bool) (*engine.Plan, map[string]any,
+	engine.Source, error) {
+	var src engine.Source
+	p, err := a.load(j.File)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "runner: run %s began with workflow %s\n", j.RunID, j.File)
+		return nil, nil, src, err
+	}
+	if src, err = source(j.File); err != nil {
+		return nil, nil, src, err
+	}
+	if src.Hash != j.FileHash {
+		fmt.Fprintf(a.stderr, "warning: workflow file %s changed since run %s began\n",
+			j.File, j.RunID)
+	}
+	if changed := engine.ChangedSteps(p, j); len(changed) > 0 {
+		if !force {
+			return nil, nil, src, withCode(exitInvalid, fmt.Errorf("run %s: the definition of "+
+				"completed steps changed since the run began: %s; their results would be kept "+
+				"all the same: pass --force to resume anyway, or start a new run",
+				j.RunID, strings.Join(changed, ", ")))
+		}
+		fmt.Fprintf(a.stderr, "warning: keeping the results of changed steps (--force): %s\n",
+			strings.Join(changed, ", "))
+	}
+	inputs, err := engine.ResolveInputs(p.Workflow, j.Inputs)
+	if err != nil {
+		return nil, nil, src, withCode(exitInvalid,
+			fmt.Errorf("run %s: its inputs do not fit the workflow any more: %w", j.RunID, err))
+	}
+	return p, inputs, src, nil
+}
+
+// textInputs returns a journal's inputs as a report shows them.
+func textInputs(in map[string]string) map[string]any {
+	out := make(map[string]any, len(in))
+	for k, v := range in {
+		out[k] = v
+	}
+	return out
+}
