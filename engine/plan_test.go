@@ -177,7 +177,8 @@ func TestBuildErrors(t *testing.T) {
     query: application
     with: {name: "${{ steps.find.output.appGuid }}"}
 `,
-			want: []string{`wf.yaml:10:18: steps.use.with.name: step "find" has no field "output" (known: outputs, state)`},
+			want: []string{`wf.yaml:10:18: steps.use.with.name: ` +
+				`step "find" has no field "output" (known: outputs, state)`},
 		},
 	}
 	for _, tt := range tests {
