@@ -115,6 +115,13 @@ func (c *compiler) condition(v schema.Value, where string) *program {
 		c.errorf(v.Pos, "%s: empty condition", where)
 		return nil
 	}
+	if strings.Contains(src, "${{") {
+		// Text such as "'${{ inputs.x }}' == 'y'" would compare the
+		// literal text of the template: always false, never an error.
+		c.errorf(v.Pos, "%s: ${{ }} inside a condition is not replaced; "+
+			"write the expression bare, as in inputs.x == 'y'", where)
+		return nil
+	}
 	return c.compile(src, v.Pos, where, true)
 }
 

@@ -67,6 +67,7 @@ func (p *Plan) Waves() [][]string {
 // expressions that do not compile, and dependency cycles.
 func Build(wf *schema.Workflow) (*Plan, error) {
 	c := &compiler{file: wf.File, scope: newScope(wf)}
+	c.scope.item = c.checkItems(wf.Matrix)
 	p := &Plan{Workflow: wf, byID: map[string]*Node{}}
 	for i, st := range wf.Steps {
 		n := &Node{Step: st, index: i}
@@ -81,9 +82,9 @@ func Build(wf *schema.Workflow) (*Plan, error) {
 			p.outputs = append(p.outputs, namedTemplate{o.Name, t})
 		}
 	}
-	if len(c.errs) == 0 {
-		c.errs = append(c.errs, p.cycles()...)
-	}
+	// Edges exist only between known steps, so cycles can be looked for
+	// even when other problems were found: every problem is reported.
+	c.errs = append(c.errs, p.cycles()...)
 	if len(c.errs) > 0 {
 		return nil, joinSorted(c.errs)
 	}
@@ -145,7 +146,9 @@ func (c *compiler) expressions(n *Node) []string {
 			refs = append(refs, t.steps()...)
 		}
 	}
-	if st.Concurrency != nil {
+	if st.Concurrency != nil && strings.TrimSpace(st.Concurrency.Text) == "" {
+		c.errorf(st.Concurrency.Pos, "%sconcurrency: empty lock name", where)
+	} else if st.Concurrency != nil {
 		if n.lock = c.template(*st.Concurrency, where+"concurrency"); n.lock != nil {
 			refs = append(refs, n.lock.steps()...)
 		}

@@ -75,7 +75,7 @@ func (r *runner) beforeRetry(ctx context.Context, t *task, p retryPolicy, sr *St
 	if d > 0 {
 		note += " in " + d.String()
 	}
-	r.log.Warn("job to be submitted again", "step", t.node.ID(), "job_id", sr.JobGUID,
+	r.log.Info("job to be submitted again", "step", t.node.ID(), "job_id", sr.JobGUID,
 		"attempt", sr.Attempts, "reason", sr.Reason, "delay", d)
 	// The step runs on: a resume during the delay re-attaches to the job
 	// that ended, finds it failed and goes on with the next attempt.

@@ -371,7 +371,7 @@ func (r *runner) ended(t *task) {
 			what = "was canceled"
 		}
 		why := fmt.Sprintf("run stopped after %s%s %s", t.node.ID(), t.item.suffix(), what)
-		r.stop(why, slog.LevelWarn)
+		r.stop(why, slog.LevelInfo)
 	}
 }
 

@@ -15,13 +15,12 @@ import (
 type scope struct {
 	inputs map[string]string          // name -> type
 	steps  map[string]map[string]bool // id -> output names; nil: unknown, any name goes
-	matrix bool                       // item is defined
+	item   *itemShape                 // nil without a matrix
 	base   types.Map                  // everything but steps, made once
 }
 
 func newScope(wf *schema.Workflow) *scope {
-	s := &scope{inputs: map[string]string{}, steps: map[string]map[string]bool{},
-		matrix: wf.Matrix != nil}
+	s := &scope{inputs: map[string]string{}, steps: map[string]map[string]bool{}}
 	for _, in := range wf.Inputs {
 		s.inputs[in.Name] = in.Type
 	}
@@ -91,8 +90,8 @@ func (s *scope) env(ids []string) types.Map {
 		for _, fn := range statusFuncs {
 			s.base[fn] = types.TypeOf(func() bool { return true })
 		}
-		if s.matrix {
-			s.base["item"] = types.Any
+		if s.item != nil {
+			s.base["item"] = s.item.typ()
 		}
 	}
 	env := make(types.Map, len(s.base)+1)
@@ -152,6 +151,8 @@ func (s *scope) resolve(path []string) string {
 		return "" // single names are checked by expr itself
 	}
 	switch path[0] {
+	case "item":
+		return s.item.resolve(path)
 	case "inputs":
 		if _, ok := s.inputs[path[1]]; !ok {
 			return "unknown input " + quoteSuggest(path[1], keys(s.inputs))

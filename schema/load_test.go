@@ -287,7 +287,7 @@ func TestAllFields(t *testing.T) {
 		t.Errorf("query steps = %+v, %+v", w.Step("find"), w.Step("node"))
 	}
 	m := w.Matrix
-	if m == nil || m.MaxParallel != 2 || len(m.Items) != 2 || m.Items[0].Value.Text != "webi" ||
+	if m == nil || m.MaxParallel != 2 || len(m.Items) != 2 || m.Items[0].Fields[0].Value.Text != "webi" ||
 		len(m.Items[1].Fields) != 2 || m.Items[1].Fields[1].Value.Text != "sources:crm" {
 		t.Errorf("matrix = %+v", m)
 	}

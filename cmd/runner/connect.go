@@ -73,6 +73,9 @@ func (a *app) connect(ctx context.Context, f *connFlags) (*conn, error) {
 	if user == "" {
 		user = a.getenv("AIP_CONSOLE_USER")
 	}
+	if strings.Contains(user, ":") {
+		return nil, errors.New("--user/AIP_CONSOLE_USER: a user name for Basic auth cannot contain \":\"")
+	}
 	if f.simulate {
 		sim, err := startSimulator(c.speed, a.simulator, a.simulatorKey)
 		if err != nil {
@@ -87,6 +90,10 @@ func (a *app) connect(ctx context.Context, f *connFlags) (*conn, error) {
 	}
 	if err := client.Login(ctx); err != nil {
 		c.close()
+		if errors.Is(context.Cause(ctx), context.Canceled) {
+			return nil, withCode(exitInterrupted,
+				errors.New("interrupted while logging in to the Console"))
+		}
 		return nil, withCode(exitConsole, loginError(err, user))
 	}
 	c.client = client
@@ -158,6 +165,23 @@ func redactURL(raw string) string {
 		return raw
 	}
 	return prefix + "xxxxx" + rest[at:]
+}
+
+// connectWithin is connect bounded by --timeout, in real time: a Console
+// that accepts connections but never answers must not hold a bounded run
+// for longer than its bound.
+func (a *app) connectWithin(ctx context.Context, f *connFlags, timeout time.Duration) (*conn, error) {
+	if timeout <= 0 {
+		return a.connect(ctx, f)
+	}
+	cctx, cancel := context.WithTimeoutCause(ctx, timeout,
+		fmt.Errorf("the Console did not answer within --timeout %s", timeout))
+	defer cancel()
+	c, err := a.connect(cctx, f)
+	if err != nil && ctx.Err() == nil && cctx.Err() != nil {
+		return nil, withCode(exitConsole, context.Cause(cctx))
+	}
+	return c, err
 }
 
 // loginError says what a failed login means for the user.

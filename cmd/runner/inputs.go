@@ -72,6 +72,12 @@ func readInputsFile(file string) (map[string]string, error) {
 		if _, dup := out[k.Value]; dup {
 			return nil, inputsError(file, k, "input %q given twice", k.Value)
 		}
+		if v.Kind == yaml.ScalarNode && v.Tag == "!!null" && v.Value != "" {
+			// An empty value is the empty text, as -i name= is; a written
+			// null or ~ would otherwise be sent as that text.
+			return nil, inputsError(file, v, "input %q: %s is no value; leave the input out "+
+				"to use its default, or quote it", k.Value, v.Value)
+		}
 		if v.Kind != yaml.ScalarNode {
 			return nil, inputsError(file, v, "input %q: want a single value, not a %s",
 				k.Value, kindName(v.Kind))

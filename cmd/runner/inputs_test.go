@@ -75,6 +75,7 @@ func TestReadInputsErrors(t *testing.T) {
 		{"not a mapping", "- app\n", "in.yaml:1:1: want a mapping of input names to values"},
 		{"given twice", "app: a\napp: b\n", `in.yaml:2:1: input "app" given twice`},
 		{"syntax", "app: [a\n", "--inputs "},
+		{"null", "app: a\nnode: ~\n", `in.yaml:2:7: input "node": ~ is no value`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

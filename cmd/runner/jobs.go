@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -84,6 +85,15 @@ func jobList() []byte {
 	return b.Bytes()
 }
 
+func hasStepParam(jt *schema.JobType) bool {
+	for _, p := range jt.Params {
+		if p.Type == schema.TypeStep {
+			return true
+		}
+	}
+	return false
+}
+
 // jobDetail describes one job type: its parameters and outputs.
 func jobDetail(jt *schema.JobType) []byte {
 	var b bytes.Buffer
@@ -104,7 +114,26 @@ func jobDetail(jt *schema.JobType) []byte {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, req, p.Type, defaults[p.Name], p.Summary)
 	}
 	tw.Flush()
-	outs := append(append([]string(nil), schema.CommonOutputs...), jt.Outputs...)
+	outs := slices.Clone(schema.CommonOutputs)
+	for _, o := range jt.Outputs {
+		if !slices.Contains(outs, o) {
+			outs = append(outs, o) // declare_application's appGuid is common too
+		}
+	}
 	fmt.Fprintf(&b, "\noutputs: %s\n", strings.Join(outs, ", "))
+	if hasStepParam(jt) {
+		// The same list for every job type: the fact sheet gives no
+		// authoritative pipeline per type.
+		b.WriteString("\njob steps (values of startStep and endStep, and of simulate --fail):\n")
+		line := " "
+		for _, st := range schema.JobSteps() {
+			if len(line)+len(st) > 78 {
+				fmt.Fprintln(&b, line)
+				line = " "
+			}
+			line += " " + st
+		}
+		fmt.Fprintln(&b, line)
+	}
 	return b.Bytes()
 }

@@ -12,6 +12,10 @@ import (
 )
 
 func main() {
+	// A reader that goes away (runner run ... | head) must not kill the
+	// run and leave its Console jobs unwatched: writes to it then fail,
+	// and the run goes on to its end.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	live := &liveJobs{}
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, live, func() {

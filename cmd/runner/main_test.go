@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -301,6 +302,8 @@ func TestCommandLineErrorsExit2(t *testing.T) {
 		{[]string{"run", mainWorkflow, "-i", "app=x", "-i", "backup=no"}, `"no" is not a boolean`},
 		{[]string{"run", mainWorkflow, "-i", "ap=x"}, `did you mean "app"?`},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"plan", "../../schema/testdata/valid/all-fields.yaml", "-i", "ratio=NaN"},
+			`"NaN" is not a finite number`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -359,5 +362,37 @@ func TestKeyRefusedDuringRunExits3(t *testing.T) {
 	}
 	if strings.Contains(res.stdout+res.stderr, testKey) {
 		t.Error("the API key was printed")
+	}
+}
+
+func TestSilentConsoleBoundedByTimeout(t *testing.T) {
+	// A Console that accepts connections and never answers.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	env := map[string]string{"AIP_CONSOLE_URL": "http://" + ln.Addr().String(),
+		"AIP_CONSOLE_API_KEY": testKey}
+	start := time.Now()
+	res := runCLI(t, env, "run", mainWorkflow, "-i", "app=demo-app", "--timeout", "300ms",
+		"--state-dir", t.TempDir())
+	if res.code != exitConsole {
+		t.Errorf("exit %d, want %d\n%s", res.code, exitConsole, res.stderr)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v, want about the 300ms of --timeout", d)
+	}
+	if !strings.Contains(res.stderr, "did not answer within --timeout 300ms") {
+		t.Errorf("stderr does not say why:\n%s", res.stderr)
 	}
 }

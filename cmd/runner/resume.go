@@ -99,7 +99,7 @@ func (a *app) resume(ctx context.Context, id string, f *resumeFlags) error {
 	if err != nil {
 		return err
 	}
-	c, err := a.connect(ctx, &f.conn)
+	c, err := a.connectWithin(ctx, &f.conn, f.timeout)
 	if err != nil {
 		return err
 	}

@@ -61,7 +61,7 @@ func (a *app) run(ctx context.Context, file string, f *runFlags) error {
 	if err != nil {
 		return err
 	}
-	c, err := a.connect(ctx, &f.conn)
+	c, err := a.connectWithin(ctx, &f.conn, f.timeout)
 	if err != nil {
 		return err
 	}
