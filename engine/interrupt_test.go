@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -127,5 +128,37 @@ steps:
 	}
 	if sr.State != engine.Canceled {
 		t.Errorf("step %s, want canceled", sr.State)
+	}
+}
+
+func TestInterruptAfterUnseenFailureReportsFailure(t *testing.T) {
+	w := newWorld(t, "app1")
+	w.sim.FailJob("add_version", "unzip_source")
+	p := mustBuild(t, `version: 1
+name: unseen
+inputs: {app: {type: string}}
+steps:
+  add:
+    job: add_version
+    with: {appGuid: "${{ inputs.app }}", sourcePath: "sources:x"}
+`)
+	in, _ := engine.ResolveInputs(p.Workflow, map[string]string{"app": w.apps["app1"]})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	res, err := engine.Run(ctx, p, engine.Options{
+		Jobs: w.jobs, Inputs: in, Poll: time.Hour, CancelWait: 5 * time.Second,
+		Observer: func(e engine.Event) {
+			if e.JobGUID != "" && e.State == engine.Running && e.Progress == "" {
+				// The job fails on the Console within a step's time, long
+				// before the next poll; the interrupt comes in between.
+				time.AfterFunc(100*time.Millisecond, cancel)
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sr := res.Steps[0]; sr.State != engine.Failed || !strings.Contains(sr.Reason, "job failed") {
+		t.Errorf("step %s (%s), want failed: the job failed before the interrupt", sr.State, sr.Reason)
 	}
 }

@@ -226,21 +226,34 @@ func (r *runner) abandon(ctx, wctx context.Context, n *Node, sr *StepResult, err
 		sr.Detached = true
 		return
 	}
-	msg, ok := r.cancelJob(ctx, sr.JobGUID, r.poll(n))
+	msg, final, ok := r.cancelJobState(ctx, sr.JobGUID, r.poll(n))
 	sr.Reason += "; " + msg
 	sr.CancelUnconfirmed = !ok
+	if final == "failed" || final == "stopped" {
+		// The job had ended before the cancel reached it: the step failed,
+		// whatever stopped the runner from seeing it.
+		sr.State = Failed
+	}
 }
 
 // cancelJob cancels a Console job and waits, within CancelWait, for the
 // Console to confirm, polling at most every poll. It returns a note for
 // the step's reason, and whether the Console confirmed the job ended.
 func (r *runner) cancelJob(ctx context.Context, guid string, poll time.Duration) (string, bool) {
+	msg, _, ok := r.cancelJobState(ctx, guid, poll)
+	return msg, ok
+}
+
+// cancelJobState is cancelJob that also returns the job's final state as
+// the Console confirmed it, or "" when it did not.
+func (r *runner) cancelJobState(ctx context.Context, guid string,
+	poll time.Duration) (string, string, bool) {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.CancelWait)
 	defer cancel()
 	if err := r.opts.Jobs.CancelJob(cctx, guid); err != nil {
 		r.log.Error("cancel job", "job_id", guid, "err", err)
 		msg := fmt.Sprintf("could not cancel job %s on the Console; cancel it manually", guid)
-		return msg, false
+		return msg, "", false
 	}
 	// WaitJob returns at "canceling" as the official client does; here the
 	// runner waits on until the Console confirms the job has ended.
@@ -249,9 +262,9 @@ func (r *runner) cancelJob(ctx context.Context, guid string, poll time.Duration)
 		st, err := r.opts.Jobs.WaitJob(cctx, guid, interval, nil)
 		switch {
 		case err != nil:
-			return fmt.Sprintf("job %s not confirmed canceled on the Console", guid), false
+			return fmt.Sprintf("job %s not confirmed canceled on the Console", guid), "", false
 		case st.State != "canceling":
-			return "job " + st.State + " on the Console", true
+			return "job " + st.State + " on the Console", st.State, true
 		}
 		t := time.NewTimer(interval)
 		select {
