@@ -50,13 +50,25 @@ func why(t *template, env map[string]any) string {
 	for _, id := range t.steps() {
 		st, _ := steps[id].(map[string]any)
 		if s, _ := st["state"].(string); s != string(Completed) {
-			parts = append(parts, fmt.Sprintf("step %s was %s", id, s))
+			parts = append(parts, "step "+id+" "+stateVerb(State(s)))
 		}
 	}
 	if len(parts) == 0 {
 		return ""
 	}
 	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// stateVerb says what became of a step in a state: "was skipped",
+// "failed", "was canceled", ...
+func stateVerb(s State) string {
+	switch s {
+	case Failed:
+		return "failed"
+	case UpstreamFailed:
+		return "did not run after a failure"
+	}
+	return "was " + string(s)
 }
 
 func required(st *schema.Step, name string) bool {

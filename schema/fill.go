@@ -40,7 +40,7 @@ func (f *filler) workflow(root *node) *Workflow {
 	w.Inputs = f.inputs(root.get("inputs"))
 	if d := root.get("defaults"); d != nil && d.isMap() {
 		w.Defaults.Timeout = f.duration(d.get("timeout"), "defaults", "timeout", false)
-		w.Defaults.Poll = f.duration(d.get("poll"), "defaults", "poll", false)
+		w.Defaults.Poll = f.poll(d.get("poll"), "defaults")
 	}
 	w.Steps = f.steps(root.get("steps"))
 	w.Outputs = outputs(root.get("outputs"))
@@ -187,7 +187,7 @@ func (f *filler) step(id string, pos Pos, m *node) *Step {
 	st.Concurrency = optionalValue(m.get("concurrency"))
 	st.Outputs = outputs(m.get("outputs"))
 	st.Timeout = f.duration(m.get("timeout"), path, "timeout", false)
-	st.Poll = f.duration(m.get("poll"), path, "poll", false)
+	st.Poll = f.poll(m.get("poll"), path)
 	st.ContinueOnError = isTrue(m.get("continue-on-error"))
 	if r := m.entry("retry"); r != nil && r.val.isMap() {
 		st.Retry = f.retry(posOf(r.key), r.val, joinKey(path, "retry"))
@@ -235,6 +235,19 @@ func (f *filler) duration(n *node, path, key string, zeroOK bool) time.Duration 
 		f.errs.add(n.pos(), joinKey(path, key), "%s must not be negative", describe(n))
 	case d == 0 && !zeroOK:
 		f.errs.add(n.pos(), joinKey(path, key), "%s must be more than zero", describe(n))
+	}
+	return d
+}
+
+// MinPoll is the shortest poll interval a workflow may set: polling a
+// Console faster only loads it, as the official client's 15 s suggests.
+const MinPoll = time.Second
+
+// poll reads a poll interval, at least MinPoll.
+func (f *filler) poll(n *node, path string) time.Duration {
+	d := f.duration(n, path, "poll", false)
+	if d > 0 && d < MinPoll {
+		f.errs.add(n.pos(), joinKey(path, "poll"), "%s is below the minimum of %s", describe(n), MinPoll)
 	}
 	return d
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -120,7 +121,8 @@ func printSummary(w io.Writer, res *engine.Result) {
 }
 
 func printSteps(w io.Writer, steps []*engine.StepResult) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STEP\tSTATE\tDURATION\tJOB\tNOTE")
 	for _, s := range steps {
 		d := "-"
@@ -130,6 +132,10 @@ func printSteps(w io.Writer, steps []*engine.StepResult) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.ID, s.State, d, orDash(s.JobGUID), note(s))
 	}
 	tw.Flush()
+	// A row with an empty last column would end in padding.
+	for _, line := range strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n") {
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
 }
 
 func printOutputs(w io.Writer, outputs map[string]any) {
