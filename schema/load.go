@@ -40,53 +40,64 @@ func LoadPartial(path string) (*Workflow, error) {
 // readFile returns the content of the workflow file at path, with the
 // checks Load describes.
 func readFile(path string) ([]byte, error) {
+	data, err := ReadFile(path, "workflow file", MaxFileSize)
+	if err != nil {
+		return nil, fmt.Errorf("read workflow: %w", err)
+	}
+	return data, nil
+}
+
+// ReadFile returns the content of the regular file at path, refusing
+// anything else (a directory, a named pipe, a device) before reading it,
+// and any file larger than limit bytes, named as what in the message. It
+// reads at most limit+1 bytes, so a file that grows while it is read
+// cannot exhaust memory.
+func ReadFile(path, what string, limit int64) ([]byte, error) {
 	// Stat by path first: opening a named pipe would block until a writer
 	// comes.
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("read workflow: %w", err)
+		return nil, err
 	}
-	if err := checkFile(path, fi); err != nil {
+	if err := checkFile(path, what, fi, limit); err != nil {
 		return nil, err
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("read workflow: %w", err)
+		return nil, err
 	}
 	defer f.Close()
 
 	// Check again what was opened, in case path changed in between.
 	if fi, err = f.Stat(); err != nil {
-		return nil, fmt.Errorf("read workflow: %w", err)
-	}
-	if err := checkFile(path, fi); err != nil {
 		return nil, err
 	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read workflow: %w", err)
+	if err := checkFile(path, what, fi, limit); err != nil {
+		return nil, err
 	}
-	if len(data) > MaxFileSize {
-		return nil, tooLarge(path)
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, tooLarge(path, what, limit)
 	}
 	return data, nil
 }
 
-// checkFile refuses what is not a regular file of at most MaxFileSize
-// bytes.
-func checkFile(path string, fi os.FileInfo) error {
+// checkFile refuses what is not a regular file of at most limit bytes.
+func checkFile(path, what string, fi os.FileInfo, limit int64) error {
 	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("read workflow: %s: %s, not a regular file", path, fileKind(fi.Mode()))
+		return fmt.Errorf("%s: %s, not a regular file", path, fileKind(fi.Mode()))
 	}
-	if fi.Size() > MaxFileSize {
-		return tooLarge(path)
+	if fi.Size() > limit {
+		return tooLarge(path, what, limit)
 	}
 	return nil
 }
 
-func tooLarge(path string) error {
-	return fmt.Errorf("read workflow: %s: workflow file is larger than %d MiB",
-		path, MaxFileSize>>20)
+func tooLarge(path, what string, limit int64) error {
+	return fmt.Errorf("%s: %s is larger than %d MiB", path, what, limit>>20)
 }
 
 // fileKind names the kind of file that mode describes, for an error.

@@ -2,11 +2,11 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
+
+	"github.com/aipflow/runner/schema"
 )
 
 // registerInputsFile adds --inputs to a command that takes workflow
@@ -87,73 +87,14 @@ func readInputsFile(file string) (map[string]string, error) {
 	return out, nil
 }
 
-// readInputsData returns the content of an inputs file. As schema.Load
-// does for workflow files, it reads only a regular file of at most
-// maxInputsFile bytes: a named pipe, a device such as /dev/zero or a
-// directory is refused before anything is read, and a file that grows past
-// the limit while it is read is refused without holding more of it.
+// readInputsData returns the content of an inputs file: only a regular
+// file of at most maxInputsFile bytes, as for workflow files.
 func readInputsData(file string) ([]byte, error) {
-	// Stat by path first: opening a named pipe would block until a writer
-	// comes.
-	fi, err := os.Stat(file)
+	data, err := schema.ReadFile(file, "inputs file", maxInputsFile)
 	if err != nil {
-		return nil, fmt.Errorf("--inputs: %w", err)
-	}
-	if err := checkInputsFile(file, fi); err != nil {
-		return nil, err
-	}
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, fmt.Errorf("--inputs: %w", err)
-	}
-	defer f.Close()
-
-	// Check again what was opened, in case the path changed in between.
-	if fi, err = f.Stat(); err != nil {
-		return nil, fmt.Errorf("--inputs: %w", err)
-	}
-	if err := checkInputsFile(file, fi); err != nil {
-		return nil, err
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxInputsFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("--inputs: %w", err)
-	}
-	if len(data) > maxInputsFile {
-		return nil, inputsTooLarge(file)
+		return nil, fmt.Errorf("--inputs %w", err)
 	}
 	return data, nil
-}
-
-// checkInputsFile refuses what is not a regular file of at most
-// maxInputsFile bytes.
-func checkInputsFile(file string, fi os.FileInfo) error {
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("--inputs %s: %s, not a regular file", file, fileKind(fi.Mode()))
-	}
-	if fi.Size() > maxInputsFile {
-		return inputsTooLarge(file)
-	}
-	return nil
-}
-
-func inputsTooLarge(file string) error {
-	return fmt.Errorf("--inputs %s: inputs file is larger than %d MiB", file, maxInputsFile>>20)
-}
-
-// fileKind names the kind of file that mode describes, for an error.
-func fileKind(mode os.FileMode) string {
-	switch {
-	case mode.IsDir():
-		return "a directory"
-	case mode&os.ModeNamedPipe != 0:
-		return "a named pipe"
-	case mode&os.ModeSocket != 0:
-		return "a socket"
-	case mode&os.ModeDevice != 0:
-		return "a device"
-	}
-	return "a special file"
 }
 
 // resolveAlias returns the node an alias (*name) stands for.
