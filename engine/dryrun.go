@@ -18,7 +18,14 @@ type DryRun struct {
 	Workflow string
 	Inputs   map[string]any // as given to Plan.DryRun
 	Waves    [][]string     // as Plan.Waves returns them
-	Steps    []*DryStep     // in file order
+	Steps    []*DryStep     // in file order; nil for a matrix workflow
+	Items    []*DryItem     // one per matrix item; nil without a matrix
+}
+
+// DryItem is the dry run of one matrix item.
+type DryItem struct {
+	Label string     // as a run shows the item
+	Steps []*DryStep // in file order
 }
 
 // DryStep is one step of a DryRun.
@@ -84,21 +91,37 @@ func (p *Plan) DryRun(inputs map[string]any, now time.Time) *DryRun {
 // if the placeholder were the value; the catalog has no way to say which
 // parameters a default reads.
 func (p *Plan) DryRunEnv(inputs map[string]any, env map[string]string, now time.Time) *DryRun {
-	d := &dryRunner{p: p, hasEnv: env != nil, now: now}
-	d.env = dryEnv(p, inputs, env, now)
 	dr := &DryRun{Workflow: p.Workflow.Name, Inputs: inputs, Waves: p.Waves()}
-	for _, n := range p.Nodes {
-		dr.Steps = append(dr.Steps, d.step(n))
+	steps := func(item any, hasItem bool) []*DryStep {
+		d := &dryRunner{p: p, hasEnv: env != nil, hasItem: hasItem, now: now}
+		d.env = dryEnv(p, inputs, env, now)
+		if hasItem {
+			d.env["item"] = item
+		}
+		out := make([]*DryStep, 0, len(p.Nodes))
+		for _, n := range p.Nodes {
+			out = append(out, d.step(n))
+		}
+		return out
+	}
+	m := p.Workflow.Matrix
+	if m == nil {
+		dr.Steps = steps(nil, false)
+		return dr
+	}
+	for i, mi := range m.Items {
+		dr.Items = append(dr.Items, &DryItem{Label: itemLabel(i, mi), Steps: steps(itemValue(mi), true)})
 	}
 	return dr
 }
 
 // dryRunner holds what a dry run needs while it works through the steps.
 type dryRunner struct {
-	p      *Plan
-	env    map[string]any
-	hasEnv bool
-	now    time.Time
+	p       *Plan
+	env     map[string]any
+	hasEnv  bool
+	hasItem bool // item is in env: a matrix item's dry run
+	now     time.Time
 }
 
 // dryEnv is the expression environment of a dry run: no step has a state
@@ -252,8 +275,12 @@ func (d *dryRunner) deferred(p *program) bool {
 	}
 	for _, root := range p.roots() {
 		switch root {
-		case "steps", "job", "item":
+		case "steps", "job":
 			return true
+		case "item":
+			if !d.hasItem {
+				return true
+			}
 		case "env":
 			if !d.hasEnv {
 				return true

@@ -233,3 +233,26 @@ steps:
 	// wave 1 find (query application): map[name:Webi]
 	// wave 2 backup (BACKUP): map[appGuid:<steps.find.outputs.appGuid> backupName:backup_260102.030405]
 }
+
+func TestDryRunMatrixItems(t *testing.T) {
+	p := mustBuild(t, `version: 1
+name: portfolio
+matrix:
+  items: [{app: webi}, {app: crm}]
+steps:
+  find:
+    query: application
+    with: {name: "${{ item.app }}"}
+`)
+	dr := p.DryRun(nil, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	if dr.Steps != nil || len(dr.Items) != 2 {
+		t.Fatalf("steps %v, items %d: want the steps per item", dr.Steps, len(dr.Items))
+	}
+	for i, want := range []string{"webi", "crm"} {
+		it := dr.Items[i]
+		if it.Label != "app="+want || it.Steps[0].Params["name"] != want {
+			t.Errorf("item %d: label %q, name %q; want app=%s and %s",
+				i, it.Label, it.Steps[0].Params["name"], want, want)
+		}
+	}
+}

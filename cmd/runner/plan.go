@@ -40,7 +40,9 @@ skipped; one that reads step states or outputs is decided at run time.
                    success()), outcome: run, skip, runtime or fail
     request        for a job: {"jobType": ..., "jobParameters": {...}}
     query          for a query: {"kind": ..., "parameters": {...}}
-    problems       what would fail the step with these inputs, if anything`
+    problems       what would fail the step with these inputs, if anything
+  items      for a matrix workflow, one per item: label, and its steps as
+             above (steps is then empty); item is evaluated in each`
 
 func (a *app) planCmd() *cobra.Command {
 	var f planFlags

@@ -19,6 +19,12 @@ type planDoc struct {
 	Inputs   map[string]any `json:"inputs"`
 	Waves    [][]string     `json:"waves"`
 	Steps    []planStep     `json:"steps"`
+	Items    []planItem     `json:"items,omitempty"` // a matrix workflow's items; steps is then empty
+}
+
+type planItem struct {
+	Label string     `json:"label"`
+	Steps []planStep `json:"steps"`
 }
 
 type planStep struct {
@@ -50,7 +56,18 @@ func writePlanJSON(w io.Writer, dr *engine.DryRun) error {
 	if doc.Inputs == nil {
 		doc.Inputs = map[string]any{}
 	}
-	for _, s := range dr.Steps {
+	doc.Steps = planSteps(dr.Steps)
+	for _, it := range dr.Items {
+		doc.Items = append(doc.Items, planItem{Label: it.Label, Steps: planSteps(it.Steps)})
+	}
+	_, err := io.WriteString(w, jsonText(doc, "", "  ")+"\n")
+	return err
+}
+
+// planSteps converts the steps of a dry run for the JSON document.
+func planSteps(steps []*engine.DryStep) []planStep {
+	out := []planStep{}
+	for _, s := range steps {
 		ps := planStep{
 			ID: s.ID, Kind: s.Kind, Wave: s.Wave, Needs: []string{}, Inferred: []string{},
 			Condition: planCondition{
@@ -71,48 +88,64 @@ func writePlanJSON(w io.Writer, dr *engine.DryRun) error {
 		} else {
 			ps.Query = &planQuery{Kind: strings.TrimPrefix(s.Kind, "query "), Parameters: s.Params}
 		}
-		doc.Steps = append(doc.Steps, ps)
+		out = append(out, ps)
 	}
-	_, err := io.WriteString(w, jsonText(doc, "", "  ")+"\n")
-	return err
+	return out
 }
 
 // writePlanText prints a dry run for people: the waves, then each step.
 func writePlanText(w io.Writer, dr *engine.DryRun) error {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "workflow %s: %s in %s\n", dr.Workflow,
-		plural(len(dr.Steps), "step"), plural(len(dr.Waves), "wave"))
+	n := 0
+	for _, ids := range dr.Waves {
+		n += len(ids)
+	}
+	fmt.Fprintf(&b, "workflow %s: %s in %s", dr.Workflow, plural(n, "step"), plural(len(dr.Waves), "wave"))
+	if len(dr.Items) > 0 {
+		fmt.Fprintf(&b, ", for each of %s", plural(len(dr.Items), "matrix item"))
+	}
+	b.WriteString("\n")
 	fmt.Fprintf(&b, "inputs: %s\n\n", inputsText(dr.Inputs))
 	for i, ids := range dr.Waves {
 		fmt.Fprintf(&b, "wave %d: %s\n", i+1, strings.Join(ids, ", "))
 	}
-	for _, s := range dr.Steps {
-		fmt.Fprintf(&b, "\n%s\n", s.ID)
-		field(&b, "kind", s.Kind)
-		field(&b, "wave", fmt.Sprint(s.Wave))
-		field(&b, "needs", needsText(s.Deps))
-		field(&b, "if", conditionText(s.If))
+	writeStepsText(&b, dr.Steps)
+	for _, it := range dr.Items {
+		fmt.Fprintf(&b, "\n=== item %s\n", it.Label)
+		writeStepsText(&b, it.Steps)
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// writeStepsText prints each step of a dry run: what it is, what it
+// needs, its condition and what it would send.
+func writeStepsText(b *bytes.Buffer, steps []*engine.DryStep) {
+	for _, s := range steps {
+		fmt.Fprintf(b, "\n%s\n", s.ID)
+		field(b, "kind", s.Kind)
+		field(b, "wave", fmt.Sprint(s.Wave))
+		field(b, "needs", needsText(s.Deps))
+		field(b, "if", conditionText(s.If))
 		if o := outcomeText(s.If.Outcome); o != "" && !s.If.Default {
-			field(&b, "", o)
+			field(b, "", o)
 		}
 		if s.JobType != "" {
-			field(&b, "request", "POST /api/jobs")
+			field(b, "request", "POST /api/jobs")
 			body := console.JobRequest{JobType: s.JobType, JobParameters: s.Params}
-			fmt.Fprintf(&b, "    %s\n", jsonText(body, "    ", "  "))
+			fmt.Fprintf(b, "    %s\n", jsonText(body, "    ", "  "))
 		} else {
-			field(&b, "lookup", "")
-			fmt.Fprintf(&b, "    %s\n", jsonText(s.Params, "    ", "  "))
+			field(b, "lookup", "")
+			fmt.Fprintf(b, "    %s\n", jsonText(s.Params, "    ", "  "))
 		}
 		for i, p := range s.Problems {
 			name := "problem"
 			if i > 0 {
 				name = ""
 			}
-			field(&b, name, p)
+			field(b, name, p)
 		}
 	}
-	_, err := w.Write(b.Bytes())
-	return err
 }
 
 // field prints one "name: value" line of a step, values aligned.
