@@ -86,6 +86,11 @@ func (a *app) simulate(ctx context.Context, f *simFlags) error {
 		return errors.New(
 			"no API key for the simulator: pass --api-key or set AIP_CONSOLE_API_KEY")
 	}
+	if !headerSafe(key) {
+		// run would refuse to send such a key as X-API-KEY.
+		return errors.New("the simulator's API key holds characters an HTTP header cannot " +
+			"carry (whitespace, control characters or non-ASCII)")
+	}
 	if err := checkSpeed(f.speed); err != nil {
 		return err
 	}

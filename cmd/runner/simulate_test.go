@@ -93,6 +93,8 @@ func TestSimulateFlagErrorsExit2(t *testing.T) {
 			`--fail analyze:snapshots: unknown job step "snapshots" (did you mean "snapshot"?)`},
 		{"fail twice", []string{"--fail", "analyze:snapshot", "--fail", "ANALYZE:analyze"},
 			"--fail ANALYZE:analyze: job type analyze given twice"},
+		{"key with a space", []string{"--api-key", "a b"},
+			"API key holds characters an HTTP header cannot carry"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
