@@ -227,7 +227,7 @@ func (f *filler) duration(n *node, path, key string, zeroOK bool) time.Duration 
 	if n == nil || !n.isScalar() || n.bad {
 		return 0
 	}
-	d, err := parseDuration(n.text())
+	d, err := ParseDuration(n.text())
 	switch {
 	case err != nil:
 		f.errs.add(n.pos(), joinKey(path, key), "%s", notDuration(n))
@@ -260,9 +260,9 @@ func notDuration(n *node) string {
 	return describe(n) + " is not a duration, write for example 30s, 15m or 6h"
 }
 
-// parseDuration is time.ParseDuration with days: a leading "<n>d", as in
-// "1d" or "1d12h", counts 24 hours a day.
-func parseDuration(s string) (time.Duration, error) {
+// ParseDuration is time.ParseDuration with days, as workflow files write
+// durations: a leading "<n>d", as in "1d" or "1d12h", counts 24 hours.
+func ParseDuration(s string) (time.Duration, error) {
 	i := strings.IndexByte(s, 'd')
 	if i < 0 {
 		return time.ParseDuration(s)

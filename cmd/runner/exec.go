@@ -14,6 +14,7 @@ import (
 	"github.com/aipflow/runner/console"
 	"github.com/aipflow/runner/console/consolejobs"
 	"github.com/aipflow/runner/engine"
+	"github.com/aipflow/runner/schema"
 )
 
 // defaultStateDir is where runs keep their journals unless --state-dir
@@ -37,9 +38,9 @@ func (a *app) registerExec(fs *pflag.FlagSet, f *execFlags) {
 	fs.BoolVar(&f.failFast, "fail-fast", false,
 		"at the first failure start no new step (running jobs are polled to their end);\n"+
 			"by default a failure stops only the steps that depend on it")
-	fs.DurationVar(&f.timeout, "timeout", 0,
-		"bound the whole run (for example 8h): on expiry the running Console jobs are\n"+
-			"canceled and their steps fail; 0 means no bound")
+	fs.Var((*durationFlag)(&f.timeout), "timeout",
+		"bound the whole run (for example 8h or 1d): on expiry the running Console jobs\n"+
+			"are canceled and their steps fail; 0 means no bound")
 	a.registerStateDir(fs, &f.stateDir)
 	fs.StringVar(&f.report, "report", "",
 		"write a JSON report of the run to this file (docs/report.schema.json)")
@@ -195,3 +196,20 @@ func consoleLost(res *engine.Result) bool {
 	}
 	return false
 }
+
+// durationFlag is a flag holding a duration written as in workflow files,
+// days included (1d12h).
+type durationFlag time.Duration
+
+func (d *durationFlag) String() string { return time.Duration(*d).String() }
+
+func (d *durationFlag) Set(s string) error {
+	v, err := schema.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = durationFlag(v)
+	return nil
+}
+
+func (d *durationFlag) Type() string { return "duration" }
