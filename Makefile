@@ -17,8 +17,18 @@ test:
 	$(GO) vet ./...
 	$(GO) test -race ./...
 
-bench:
+# Measured performance (DESIGN.md, "Benchmarks"): the Go benchmarks, then
+# one table of measurements against their targets. go-task, the peer of
+# the plan measurements, is installed into bin/bench, not go.mod.
+TASK     := bin/bench/task
+TASK_VER := v3.54.0
+
+bench: build $(TASK)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./bench -runner $(BIN) -task $(TASK)
+
+$(TASK):
+	GOBIN=$(CURDIR)/bin/bench $(GO) install github.com/go-task/task/v3/cmd/task@$(TASK_VER)
 
 clean:
 	rm -rf bin

@@ -160,7 +160,7 @@ func normalizeBaseURL(raw string) (string, error) {
 // httpClient returns the client requests go through: a new one, or a copy
 // of the caller's with a cookie jar and the redirect policy added.
 func (c *Client) httpClient(given *http.Client) (*http.Client, error) {
-	hc := &http.Client{Timeout: DefaultTimeout}
+	hc := &http.Client{Timeout: DefaultTimeout, Transport: defaultTransport()}
 	if given != nil {
 		cp := *given
 		hc = &cp
@@ -185,6 +185,19 @@ const (
 
 // redirectPolicy is the type of http.Client.CheckRedirect.
 type redirectPolicy = func(req *http.Request, via []*http.Request) error
+
+// maxIdlePerHost is how many idle connections to the Console the default
+// transport keeps: a run polls up to --max-parallel jobs at once, and with
+// net/http's default of 2 most polls opened a new connection.
+const maxIdlePerHost = 64
+
+// defaultTransport is net/http's default transport, proxy from the
+// environment included, keeping more idle connections to one host.
+func defaultTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = maxIdlePerHost
+	return t
+}
 
 // checkRedirect wraps next (nil: the standard policy of at most 10
 // redirects) so that a redirect to another scheme, host or port carries

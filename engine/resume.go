@@ -208,7 +208,10 @@ func (r *runner) checkpoint(t *task, sr *StepResult) {
 }
 
 // consoleStep records a Console progress step the job began, unless a
-// re-attached job is still at the step the journal has.
+// re-attached job is still at the step the journal has. It is written
+// with the next change of state, not at once: it is not a state change,
+// and writing the whole journal for each progress step made runs of many
+// short jobs spend most of their time writing.
 func (r *runner) consoleStep(t *task, sr *StepResult, name string) {
 	if n := len(sr.ConsoleSteps); n > 0 {
 		last := sr.ConsoleSteps[n-1]
@@ -218,7 +221,7 @@ func (r *runner) consoleStep(t *task, sr *StepResult, name string) {
 	}
 	sr.ConsoleSteps = append(sr.ConsoleSteps,
 		ConsoleStep{Name: name, Started: r.opts.Now(), Attempt: sr.Attempts})
-	r.checkpoint(t, sr)
+	r.stage(t, sr)
 }
 
 // StepHash returns a digest of the definition of a step, as written: its
