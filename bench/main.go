@@ -41,8 +41,10 @@ func main() {
 	flag.StringVar(&f.task, "task", "bin/bench/task", "go-task binary, the peer")
 	flag.IntVar(&f.repeat, "repeat", 3, "runs of each command; the median counts")
 	flag.StringVar(&f.only, "only", "", "run one part only: plan, matrix or poll")
-	flag.StringVar(&f.cpuProfile, "cpuprofile", "", "write CPU profiles of the runner's runs to `file`-matrix, -matrix-journal and -poll")
-	flag.StringVar(&f.memProfile, "memprofile", "", "write allocation profiles of the runner's runs, named as with -cpuprofile")
+	flag.StringVar(&f.cpuProfile, "cpuprofile", "",
+		"write CPU profiles of the runner's runs to `file`-matrix, -matrix-journal and -poll")
+	flag.StringVar(&f.memProfile, "memprofile", "",
+		"write allocation profiles of the runner's runs, named as with -cpuprofile")
 	var c childFlags
 	flag.StringVar(&c.workflow, "child", "", "internal: run this workflow file against -url and report")
 	flag.StringVar(&c.url, "url", "", "internal: the simulator's address for -child")

@@ -114,7 +114,8 @@ var readyRuns = []struct {
 	{
 		// Safe by default: nothing is deleted without confirm=true.
 		name: "cleanup-default", file: "cleanup-snapshots.yaml",
-		inputs: []string{"app=webi", "version=release-41", "snapshot=5e1f2a3b-0c4d-4e5f-8a9b-1c2d3e4f5a6b"}, items: 1,
+		inputs: []string{"app=webi", "version=release-41",
+			"snapshot=5e1f2a3b-0c4d-4e5f-8a9b-1c2d3e4f5a6b"}, items: 1,
 		want: map[string]string{"find": "completed", "version": "completed", "delete": "skipped"},
 	},
 	{
