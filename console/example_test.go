@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/aipflow/runner/console"
@@ -69,8 +70,11 @@ func ExampleErrUnauthorized() {
 	}
 	err = c.Login(context.Background())
 	fmt.Println(errors.Is(err, console.ErrUnauthorized))
-	fmt.Println(err)
+	msg, detail, _ := strings.Cut(err.Error(), ": Console rejected")
+	fmt.Println(msg)
+	fmt.Println("Console rejected" + detail)
 	// Output:
 	// true
-	// console: GET /api/user: HTTP 401 Unauthorized: Console rejected the API key: missing or invalid credentials
+	// console: GET /api/user: HTTP 401 Unauthorized
+	// Console rejected the API key: missing or invalid credentials
 }
