@@ -1,16 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"slices"
 	"strings"
-	"sync"
 
-	"github.com/aipflow/runner/console/consolesim"
 	"github.com/aipflow/runner/schema"
 )
 
@@ -50,60 +44,4 @@ func hint(s string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", s)
-}
-
-// withFailures returns sim, serving requests, with the failures of rules
-// injected: each job of a type in rules fails at that type's step.
-func withFailures(sim *consolesim.Server, rules map[string]string) http.Handler {
-	if len(rules) == 0 {
-		return sim
-	}
-	return &failures{sim: sim, rules: rules}
-}
-
-// failures injects the failures of several job types into a simulator
-// whose FailJob holds one rule at a time, for the jobs submitted from then
-// on. Just before the simulator creates a job, failures sets the rule of
-// that job's type, or none, and it lets one job creation through at a
-// time, so that no other creation changes the rule in between.
-type failures struct {
-	sim   *consolesim.Server
-	rules map[string]string // the failing step, by lower-case job type
-
-	mu sync.Mutex // held while a job is created
-}
-
-// maxJobRequest bounds the part of a POST /api/jobs body read to find the
-// job type; the simulator reads no more than this either.
-const maxJobRequest = 1 << 20
-
-func (f *failures) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost || r.URL.Path != "/api/jobs" {
-		f.sim.ServeHTTP(w, r)
-		return
-	}
-	head, err := io.ReadAll(io.LimitReader(r.Body, maxJobRequest))
-	if err != nil {
-		http.Error(w, "read request body: "+err.Error(), http.StatusBadRequest)
-		return
-	}
-	// The simulator reads the whole body again, and judges it.
-	r.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
-
-	var req struct {
-		JobType string `json:"jobType"`
-	}
-	_ = json.Unmarshal(head, &req) // a bad body is the simulator's to refuse
-
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if step, ok := f.rules[strings.ToLower(req.JobType)]; ok {
-		f.sim.FailJob(req.JobType, step)
-	} else {
-		f.sim.FailJob("", "")
-	}
-	f.sim.ServeHTTP(w, r)
 }

@@ -41,6 +41,10 @@ func openRequestLog(file string, h http.Handler) (http.Handler, func() error, er
 	return &requestLog{h: h, f: f}, f.Close, nil
 }
 
+// maxJobRequest bounds the part of a POST /api/jobs body read to log it;
+// the simulator reads no more than this either.
+const maxJobRequest = 1 << 20
+
 func (l *requestLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	line := loggedRequest{Time: time.Now().UTC(), Method: r.Method, Path: r.URL.Path}
 	if r.Method == http.MethodPost && r.URL.Path == "/api/jobs" {

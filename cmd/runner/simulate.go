@@ -115,7 +115,8 @@ func (a *app) simulate(ctx context.Context, f *simFlags) error {
 	if !f.empty {
 		consolesim.SeedDemo(sim)
 	}
-	h := withFailures(sim, rules)
+	sim.FailJobs(rules)
+	var h http.Handler = sim
 	if f.logRequests != "" {
 		logged, closeLog, err := openRequestLog(f.logRequests, h)
 		if err != nil {

@@ -178,30 +178,38 @@ func indexStep(steps []string, name string) int {
 	return slices.IndexFunc(steps, func(s string) bool { return sameStep(s, name) })
 }
 
-// failRule is the fault FailJob injects: jobs of type jobType (lower-case)
-// fail at step. The zero value injects nothing.
-type failRule struct {
-	jobType, step string
-}
+// failRules are the faults FailJob injects: jobs of a type (lower-case)
+// fail at its step. The nil map injects nothing.
+type failRules map[string]string
 
 // FailJob makes every job of the given type (compared case-insensitively)
 // submitted from now on end "failed" when it reaches step, with failureStep
-// set to it. A job whose steps do not include step completes as usual. An
-// empty jobType stops the injection.
+// set to it. A job whose steps do not include step completes as usual. It
+// replaces the rules set before; an empty jobType stops the injection.
 func (s *Server) FailJob(jobType, step string) {
+	s.FailJobs(map[string]string{jobType: step})
+}
+
+// FailJobs is FailJob for several job types at once: rules maps a job
+// type to the step at which its jobs fail. It replaces the rules set
+// before; an empty jobType or step is left out.
+func (s *Server) FailJobs(rules map[string]string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.fail = failRule{jobType: strings.ToLower(jobType), step: step}
-	if jobType == "" {
-		s.fail = failRule{}
+	s.fail = failRules{}
+	for jobType, step := range rules {
+		if jobType != "" && step != "" {
+			s.fail[strings.ToLower(jobType)] = step
+		}
 	}
 }
 
 // index returns the index in steps at which a job of type jobType fails,
 // or -1 if it does not.
-func (f failRule) index(jobType string, steps []string) int {
-	if f.jobType == "" || f.jobType != jobType {
+func (f failRules) index(jobType string, steps []string) int {
+	step, ok := f[jobType]
+	if !ok {
 		return -1
 	}
-	return indexStep(steps, f.step)
+	return indexStep(steps, step)
 }

@@ -82,7 +82,7 @@ type Server struct {
 	queues    map[string][]*job // unfinished jobs per application GUID, FIFO
 	canceling []*job            // queued jobs canceled before they started
 	sessions  sessions
-	fail      failRule
+	fail      failRules
 	requests  []Request
 }
 
