@@ -239,31 +239,12 @@ func (d *dryRunner) request(n *Node, with map[string]string, problems []string) 
 // brackets. A template that is one expression yields its value, nil
 // included; others yield text.
 func (d *dryRunner) render(t *template) (any, error) {
-	if t.single() {
-		p := t.progs[0]
+	return t.renderEach(func(p *program) (any, error) {
 		if d.deferred(p) {
 			return p.placeholder(), nil
 		}
 		return p.run(d.env)
-	}
-	var b strings.Builder
-	for i, p := range t.progs {
-		b.WriteString(t.lits[i])
-		if d.deferred(p) {
-			b.WriteString(p.placeholder())
-			continue
-		}
-		v, err := p.run(d.env)
-		if err != nil {
-			return nil, err
-		}
-		if v == nil {
-			return nil, nil
-		}
-		b.WriteString(text(v))
-	}
-	b.WriteString(t.lits[len(t.lits)-1])
-	return b.String(), nil
+	})
 }
 
 // deferred reports whether an expression reads what only the run knows:

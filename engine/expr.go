@@ -268,13 +268,19 @@ func (p *program) run(env map[string]any) (out any, err error) {
 // render evaluates a template. A single-expression template returns the
 // value itself (nil included); others concatenate text.
 func (t *template) render(env map[string]any) (any, error) {
+	return t.renderEach(func(p *program) (any, error) { return p.run(env) })
+}
+
+// renderEach is render with eval giving the value of each expression. A
+// nil value of an expression within text makes the whole template nil.
+func (t *template) renderEach(eval func(*program) (any, error)) (any, error) {
 	if t.single() {
-		return t.progs[0].run(env)
+		return eval(t.progs[0])
 	}
 	var b strings.Builder
 	for i, p := range t.progs {
 		b.WriteString(t.lits[i])
-		v, err := p.run(env)
+		v, err := eval(p)
 		if err != nil {
 			return nil, err
 		}
