@@ -100,6 +100,8 @@ type runner struct {
 	emitMu sync.Mutex
 	jr     *journalWriter // nil without a journal
 
+	lastJournal time.Time // when the run loop last wrote the journal
+
 	dependents map[string][]*Node // step id -> steps that depend on it, in file order
 	items      []*itemRun
 	maxItems   int // matrix items running at once
@@ -212,7 +214,7 @@ func (r *runner) loop(ctx context.Context) {
 		if ctx.Err() != nil {
 			interrupt = nil // seen already; wait for the steps to report
 		}
-		r.jr.flush() // what this turn decided, before waiting
+		flushed := r.journalTurn()
 
 		select {
 		case f := <-r.done:
@@ -220,12 +222,37 @@ func (r *runner) loop(ctx context.Context) {
 		case <-interrupt:
 			// Go round: steps not started are marked canceled; running
 			// ones cancel their Console jobs and report.
+		case <-flushed:
 		}
 	}
 	r.wg.Wait() // every goroutine has reported already
 	if r.p.Workflow.Matrix == nil {
 		r.res.Outputs = r.items[0].res.Outputs
 	}
+}
+
+// journalInterval is how often, at most, the run loop writes the journal.
+// Every write rewrites the whole document, so writing at each of thousands
+// of quick steps cost most of a run's time. What a turn decides is on disk
+// within this interval; a job's GUID is written at once by its step
+// (checkpoint), so a crash in between never lets a resumed run submit a
+// job twice: it only decides again steps that had not started one.
+const journalInterval = 250 * time.Millisecond
+
+// journalTurn writes what this turn decided when the last write is older
+// than journalInterval. Otherwise it returns a channel that fires when
+// the write is due, or nil when nothing waits to be written.
+func (r *runner) journalTurn() <-chan time.Time {
+	wait := journalInterval - time.Since(r.lastJournal)
+	if wait > 0 {
+		if r.jr.pending() {
+			return time.After(wait)
+		}
+		return nil
+	}
+	r.jr.flush()
+	r.lastJournal = time.Now()
+	return nil
 }
 
 // admit decides every ready step: it ends it as skipped, upstream_failed
