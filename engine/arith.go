@@ -54,3 +54,24 @@ func intOperator(op, name string, f func(a, b int) (int, bool)) expr.Option {
 		expr.Operator(op, name)(c)
 	}
 }
+
+// nilSafeEquality makes == and != on two strings accept nil. An output of
+// a step that did not run is nil although typed string, and expr compiles
+// == on two strings to an instruction that fails on nil ("interface
+// conversion: interface {} is nil, not string"); with these, nil equals
+// nil only, as == does on other types.
+var nilSafeEquality = []expr.Option{
+	stringOperator("==", "__eq", func(a, b any) bool { return a == b }),
+	stringOperator("!=", "__ne", func(a, b any) bool { return a != b }),
+}
+
+// stringOperator overloads op for two strings, either of which may be nil.
+func stringOperator(op, name string, f func(a, b any) bool) expr.Option {
+	fn := expr.Function(name, func(args ...any) (any, error) {
+		return f(args[0], args[1]), nil
+	}, new(func(string, string) bool))
+	return func(c *conf.Config) {
+		fn(c)
+		expr.Operator(op, name)(c)
+	}
+}

@@ -146,6 +146,7 @@ func (c *compiler) compile(src string, pos schema.Pos, where string, cond bool) 
 		return nil
 	}
 	opts := append([]expr.Option{expr.Env(c.scope.env(p.steps))}, checkedArith...)
+	opts = append(opts, nilSafeEquality...)
 	if cond {
 		opts = append(opts, expr.AsBool())
 	}
