@@ -4,7 +4,7 @@ GO      ?= go
 BIN     := bin/runner
 DEMO    := workflows/backup-analyze-consolidate.yaml
 
-.PHONY: build demo test bench clean
+.PHONY: build demo test contract bench clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/runner
@@ -13,9 +13,17 @@ build:
 demo: build
 	./$(BIN) run $(DEMO) --simulate -i app=demo-app
 
+# The tests never reach a real Console: the contract suite would take one
+# from AIP_CONSOLE_URL and AIP_CONSOLE_API_KEY, so those are unset here.
 test:
 	$(GO) vet ./...
-	$(GO) test -race ./...
+	env -u AIP_CONSOLE_URL -u AIP_CONSOLE_API_KEY -u AIP_CONSOLE_USER $(GO) test -race ./...
+
+# The contract suite (contract/doc.go): the client's calls against the
+# simulator, or against the Console of AIP_CONSOLE_URL and
+# AIP_CONSOLE_API_KEY when both are set; read-only unless CONTRACT_WRITE=1.
+contract:
+	$(GO) test -count=1 -v ./contract
 
 # Measured performance (DESIGN.md, "Benchmarks"): the Go benchmarks, then
 # one table of measurements against their targets. go-task, the peer of

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -39,12 +38,37 @@ type Options struct {
 	// and its own cookie jar. A given client is copied, not modified: the
 	// copy gets a cookie jar when it has none, and a CheckRedirect that
 	// strips credentials on a redirect to another host before calling the
-	// given one.
+	// given one. A nil Transport in it means the transport New builds;
+	// with CAFile, Insecure or Proxy set, its Transport must be nil or an
+	// *http.Transport, which is cloned to apply them.
 	HTTPClient *http.Client
 
+	// CAFile is a PEM file of certificates to trust, besides the system's,
+	// when verifying the Console's certificate (a company CA). New fails
+	// with an error naming the file when it cannot be read or holds no
+	// certificate.
+	CAFile string
+
+	// Insecure turns off verification of the Console's certificate. The
+	// Client does not warn about it: the caller should.
+	Insecure bool
+
+	// Proxy chooses the proxy of each request, as http.Transport.Proxy
+	// does. Nil means the proxy named by HTTPS_PROXY, HTTP_PROXY and
+	// NO_PROXY when New is called. CAFile and Insecure keep it: every
+	// request of the Client (login, jobs, polls, logs, cancel) goes
+	// through the same transport.
+	Proxy func(*http.Request) (*url.URL, error) `json:"-"`
+
+	// Retry bounds the retries of failed requests and the honouring of
+	// Retry-After headers; the zero value uses the defaults. See
+	// RetryOptions for which failures are retried.
+	Retry RetryOptions
+
 	// Logger receives one Debug line per request (method, path, status,
-	// duration) and Warn lines for failed polls. Nil discards. Headers and
-	// bodies are never logged.
+	// duration) and Warn lines for retried requests, failed polls and
+	// unknown job states. Nil discards. Headers and bodies are never
+	// logged.
 	Logger *slog.Logger
 
 	// UserAgent is the User-Agent header; empty means "aipflow-runner".
@@ -52,7 +76,8 @@ type Options struct {
 }
 
 // Client talks to one Console. It is safe for concurrent use by multiple
-// goroutines; they share the session (cookies and XSRF token).
+// goroutines; they share the session (cookies and XSRF token) and the
+// pauses the Console asks for with Retry-After.
 type Client struct {
 	base      string       // normalised base URL, no trailing slash
 	infoURL   *url.URL     // base + "/api/", where the XSRF cookie is looked up
@@ -60,11 +85,23 @@ type Client struct {
 	hc        *http.Client
 	log       *slog.Logger
 	userAgent string
+	retry     RetryOptions
 
 	// xsrfProbed is set once GET /api/ has been tried for an XSRF cookie,
 	// so that a Console that sets none (2.x) is not probed before every
 	// state-changing request.
 	xsrfProbed atomic.Bool
+
+	// gate holds every request while a Retry-After pause runs.
+	gate hostGate
+
+	// sessions counts successful logins. A call refused with 401 or 403
+	// logs in again only when no login succeeded since it was sent, so
+	// that goroutines refused together start one new session.
+	sessions atomic.Uint64
+
+	// relogin lets one goroutine at a time start a new session.
+	relogin chan struct{}
 }
 
 // credentials are what the Client authenticates with.
@@ -82,8 +119,9 @@ func (a *credentials) describe() string {
 }
 
 // New returns a Client for the Console at opts.BaseURL. It fails when the
-// base URL is empty or cannot be parsed, or when APIKey is empty. New sends
-// no request; call Login to check the credentials.
+// base URL is empty or cannot be parsed, when APIKey is empty, or when
+// opts.CAFile cannot be used. New sends no request; call Login to check
+// the credentials.
 func New(opts Options) (*Client, error) {
 	base, err := normalizeBaseURL(opts.BaseURL)
 	if err != nil {
@@ -101,6 +139,8 @@ func New(opts Options) (*Client, error) {
 		auth:      &credentials{user: opts.User, key: opts.APIKey},
 		log:       opts.Logger,
 		userAgent: opts.UserAgent,
+		retry:     opts.Retry.withDefaults(),
+		relogin:   make(chan struct{}, 1),
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
@@ -111,7 +151,7 @@ func New(opts Options) (*Client, error) {
 	if c.infoURL, err = url.Parse(base + "/api/"); err != nil {
 		return nil, fmt.Errorf("console: invalid base URL: %v", err)
 	}
-	c.hc, err = c.httpClient(opts.HTTPClient)
+	c.hc, err = c.httpClient(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -157,25 +197,6 @@ func normalizeBaseURL(raw string) (string, error) {
 	return s, nil
 }
 
-// httpClient returns the client requests go through: a new one, or a copy
-// of the caller's with a cookie jar and the redirect policy added.
-func (c *Client) httpClient(given *http.Client) (*http.Client, error) {
-	hc := &http.Client{Timeout: DefaultTimeout, Transport: defaultTransport()}
-	if given != nil {
-		cp := *given
-		hc = &cp
-	}
-	if hc.Jar == nil {
-		jar, err := cookiejar.New(nil)
-		if err != nil {
-			return nil, fmt.Errorf("console: cookie jar: %w", err)
-		}
-		hc.Jar = jar
-	}
-	hc.CheckRedirect = c.checkRedirect(hc.CheckRedirect)
-	return hc, nil
-}
-
 // Headers that carry credentials or session tokens.
 const (
 	headerAPIKey = "X-API-KEY"
@@ -185,19 +206,6 @@ const (
 
 // redirectPolicy is the type of http.Client.CheckRedirect.
 type redirectPolicy = func(req *http.Request, via []*http.Request) error
-
-// maxIdlePerHost is how many idle connections to the Console the default
-// transport keeps: a run polls up to --max-parallel jobs at once, and with
-// net/http's default of 2 most polls opened a new connection.
-const maxIdlePerHost = 64
-
-// defaultTransport is net/http's default transport, proxy from the
-// environment included, keeping more idle connections to one host.
-func defaultTransport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = maxIdlePerHost
-	return t
-}
 
 // checkRedirect wraps next (nil: the standard policy of at most 10
 // redirects) so that a redirect to another scheme, host or port carries

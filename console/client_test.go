@@ -122,6 +122,7 @@ func TestTimeoutIsUnreachable(t *testing.T) {
 		BaseURL:    ts.URL,
 		APIKey:     testKey,
 		HTTPClient: &http.Client{Timeout: 20 * time.Millisecond},
+		Retry:      fastRetry,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -27,6 +27,26 @@ var (
 	// refused, DNS failure, TLS failure, timeout. The error also wraps the
 	// transport's own error.
 	ErrUnreachable = errors.New("console unreachable")
+
+	// ErrCertificate reports that the Console's TLS certificate could not
+	// be verified. Such an error also matches ErrUnreachable; for a
+	// certificate signed by an unknown authority its message says
+	// "certificate signed by unknown authority; pass --ca-file (or
+	// --insecure)", which Options.CAFile and Options.Insecure answer.
+	ErrCertificate = errors.New("console certificate not trusted")
+
+	// ErrOutcomeUnknown reports that a request that is not safe to repeat,
+	// such as POST /api/jobs, may have reached the Console although the
+	// call failed: a timeout, a connection lost after the request was
+	// sent, a proxy's 502 or 504. The Client does not send it again; the
+	// job may exist on the Console. The error also wraps the failure.
+	ErrOutcomeUnknown = errors.New("console may have carried out the request")
+
+	// ErrRetryAfterTooLong reports that the Console (or a proxy) asked,
+	// with a Retry-After header, for a pause longer than
+	// RetryOptions.MaxRetryAfter. The call failed without waiting, and so
+	// does every call until that pause is over.
+	ErrRetryAfterTooLong = errors.New("console asked for too long a pause")
 )
 
 // StatusError is returned when the Console answers with a status other than
@@ -84,14 +104,72 @@ func (e *StatusError) Is(target error) bool {
 }
 
 // transportError is a request that got no HTTP response. It matches
-// ErrUnreachable and the transport's error.
+// ErrUnreachable and the transport's error, and ErrCertificate when the
+// server's certificate was refused.
 type transportError struct {
+	method, path string
+	err          error
+
+	connected bool   // a connection was made: the request may have been sent
+	final     bool   // retrying cannot help (TLS failure)
+	cert      bool   // the server's certificate was refused
+	hint      string // replaces the transport's words in the message
+}
+
+func (e *transportError) Error() string {
+	if e.hint != "" {
+		return fmt.Sprintf("console: %s %s: %s", e.method, e.path, e.hint)
+	}
+	return fmt.Sprintf("console: %s %s: %v", e.method, e.path, e.err)
+}
+
+func (e *transportError) Unwrap() []error {
+	if e.cert {
+		return []error{ErrUnreachable, ErrCertificate, e.err}
+	}
+	return []error{ErrUnreachable, e.err}
+}
+
+// outcomeError is the failure of a request that is not safe to repeat
+// and may have reached the Console. It matches ErrOutcomeUnknown and the
+// failure.
+type outcomeError struct {
 	method, path string
 	err          error
 }
 
-func (e *transportError) Error() string {
-	return fmt.Sprintf("console: %s %s: %v", e.method, e.path, e.err)
+func (e *outcomeError) Error() string {
+	if e.method == http.MethodPost && e.path == "/api/jobs" {
+		return e.err.Error() + "; the job may have been submitted: check the Console " +
+			"before submitting it again"
+	}
+	return e.err.Error() + "; the Console may have carried out the request"
 }
 
-func (e *transportError) Unwrap() []error { return []error{ErrUnreachable, e.err} }
+func (e *outcomeError) Unwrap() []error { return []error{ErrOutcomeUnknown, e.err} }
+
+// retryAfterError refuses to wait for a Retry-After pause longer than
+// the limit. err is the answer that asked for it, or nil when an earlier
+// answer did.
+type retryAfterError struct {
+	method, path string
+	wait, limit  time.Duration
+	err          error
+}
+
+func (e *retryAfterError) Error() string {
+	wait := e.wait.Round(time.Second)
+	if e.err != nil {
+		return fmt.Sprintf("%v: Retry-After asks for a pause of %v, more than the %v limit; try again later",
+			e.err, wait, e.limit)
+	}
+	return fmt.Sprintf("console: %s %s: not sent: the Console asked (Retry-After) for a pause of "+
+		"%v more, longer than the %v limit; try again later", e.method, e.path, wait, e.limit)
+}
+
+func (e *retryAfterError) Unwrap() []error {
+	if e.err == nil {
+		return []error{ErrRetryAfterTooLong}
+	}
+	return []error{ErrRetryAfterTooLong, e.err}
+}

@@ -41,9 +41,10 @@ func TestStatusErrors(t *testing.T) {
 		{
 			name:    "401 API key",
 			handler: fixed(401, "application/json", `{"message":"Bad credentials"}`),
-			want:    "console: GET /api/: HTTP 401 Unauthorized: Console rejected the API key: Bad credentials",
-			is:      console.ErrUnauthorized,
-			ct:      "application/json",
+			want: "console: GET /api/: HTTP 401 Unauthorized: " +
+				"Console rejected the API key: Bad credentials",
+			is: console.ErrUnauthorized,
+			ct: "application/json",
 		},
 		{
 			name:    "401 basic auth, empty body",
@@ -71,13 +72,15 @@ func TestStatusErrors(t *testing.T) {
 		{
 			name:    "504 HTML with title",
 			handler: fixed(504, "text/html; charset=utf-8", gatewayPage),
-			want:    `console: GET /api/: HTTP 504 Gateway Timeout: HTML page "504 Gateway Time-out"`,
-			ct:      "text/html",
+			want: `console: GET /api/: HTTP 504 Gateway Timeout: HTML page "504 Gateway Time-out"` +
+				" (after 4 attempts)",
+			ct: "text/html",
 		},
 		{
 			name:    "502 HTML without title or content type",
 			handler: fixed(502, "", "<html>Gateway &amp;\n Time-out</html>"),
-			want:    "console: GET /api/: HTTP 502 Bad Gateway: HTML page: Gateway & Time-out",
+			want: "console: GET /api/: HTTP 502 Bad Gateway: HTML page: Gateway & Time-out" +
+				" (after 4 attempts)",
 		},
 		{
 			name:    "500 JSON without message",
@@ -97,7 +100,9 @@ func TestStatusErrors(t *testing.T) {
 			t.Parallel()
 			ts := httptest.NewServer(tt.handler)
 			t.Cleanup(ts.Close)
-			c, err := console.New(console.Options{BaseURL: ts.URL, APIKey: testKey, User: tt.user})
+			c, err := console.New(console.Options{
+				BaseURL: ts.URL, APIKey: testKey, User: tt.user, Retry: fastRetry,
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -163,9 +168,14 @@ func TestStatusErrorRetryAfter(t *testing.T) {
 			t.Parallel()
 			ts := httptest.NewServer(fixed(503, "text/plain", "busy", "Retry-After", tt.value))
 			t.Cleanup(ts.Close)
-			c := newClient(t, ts.URL, nil)
+			c, err := console.New(console.Options{
+				BaseURL: ts.URL, APIKey: testKey, Retry: console.RetryOptions{MaxAttempts: 1},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
 
-			_, err := c.Info(context.Background())
+			_, err = c.Info(context.Background())
 			var se *console.StatusError
 			if !errors.As(err, &se) {
 				t.Fatalf("Info error %v, want a *StatusError", err)
@@ -196,7 +206,8 @@ func TestSuccessNotJSON(t *testing.T) {
 		{
 			name:    "HTML labelled JSON",
 			handler: fixed(200, "application/json", page),
-			want:    `console: GET /api/: HTTP 200 response is application/json, not JSON: HTML page "Sign in"`,
+			want: "console: GET /api/: HTTP 200 response is application/json, not JSON: " +
+				`HTML page "Sign in"`,
 		},
 		{
 			name:    "empty",

@@ -22,6 +22,12 @@ const stepTime = 5 * time.Millisecond
 // fastWait polls quickly enough for simulated jobs.
 var fastWait = console.WaitOptions{Interval: 2 * time.Millisecond}
 
+// fastRetry retries failed requests after a few milliseconds.
+var fastRetry = console.RetryOptions{
+	InitialInterval: time.Millisecond,
+	MaxInterval:     4 * time.Millisecond,
+}
+
 // newSim starts a simulator over real HTTP. wrap, when not nil, sees every
 // request first and may answer it instead of the simulator by returning
 // true.
@@ -51,7 +57,7 @@ func newSim(t *testing.T, wrap func(w http.ResponseWriter, r *http.Request) bool
 // when it is not nil.
 func newClient(t *testing.T, baseURL string, log *logBuffer) *console.Client {
 	t.Helper()
-	opts := console.Options{BaseURL: baseURL, APIKey: testKey}
+	opts := console.Options{BaseURL: baseURL, APIKey: testKey, Retry: fastRetry}
 	if log != nil {
 		opts.Logger = log.logger()
 	}

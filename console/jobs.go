@@ -13,13 +13,16 @@ import (
 // type such as "add_version"; params are its job parameters, all strings.
 // The returned JobStart always has a JobGUID.
 //
-// SubmitJob never repeats the POST after a transport error, because the
-// Console may have created the job already; it repeats it once after a
-// 403, which the Console gives before doing anything.
+// SubmitJob repeats the POST only when the failure proves the Console did
+// not act on it: 429 or 503 (after the Retry-After pause, if any), a
+// connection that could not be made, or a 403 that a new session cures.
+// After a timeout, a connection lost once the request was sent, or a
+// proxy's 502 or 504 it fails with an error matching ErrOutcomeUnknown
+// that says the job may have been submitted, and does not send it again.
 //
-// Known gap: after a transport error (ErrUnreachable) the caller cannot
-// tell whether the job was created, because Console 1.x has no job list
-// endpoint to look it up; the job, if it exists, runs unobserved.
+// Known gap: after such an error the caller cannot tell whether the job
+// was created, because Console 1.x has no job list endpoint to look it
+// up; the job, if it exists, runs unobserved.
 //
 // Known gap: Console 1.9 and older create jobs suspended in "starting"
 // and expect the client to resume them with {"state":"started"}; this
@@ -43,13 +46,19 @@ func (c *Client) SubmitJob(ctx context.Context, jobType string, params map[strin
 	return js, nil
 }
 
-// JobStatus returns the status of job jobGUID from GET /api/jobs/{guid}.
-// Its State is normalised with NormalizeState. A status without a state
-// is an error, since it cannot tell whether the job still runs.
+// JobStatus returns the status of job jobGUID from GET /api/jobs/{guid},
+// retrying failed reads as Options.Retry says. Its State is normalised
+// with NormalizeState. A status without a state is an error, since it
+// cannot tell whether the job still runs.
 func (c *Client) JobStatus(ctx context.Context, jobGUID string) (JobStatus, error) {
+	return c.jobStatus(ctx, jobGUID, false)
+}
+
+// jobStatus is JobStatus; once sends a single request, for Wait.
+func (c *Client) jobStatus(ctx context.Context, jobGUID string, once bool) (JobStatus, error) {
 	var st JobStatus
 	path := jobPath(jobGUID)
-	if err := c.do(ctx, http.MethodGet, path, nil, &st); err != nil {
+	if err := c.doCall(ctx, call{method: http.MethodGet, path: path, once: once}, &st); err != nil {
 		return JobStatus{}, err
 	}
 	st.State = NormalizeState(st.State)
@@ -61,7 +70,8 @@ func (c *Client) JobStatus(ctx context.Context, jobGUID string) (JobStatus, erro
 
 // CancelJob asks the Console to cancel job jobGUID with
 // PUT /api/jobs/{guid} {"state":"canceled"}. The job passes through
-// "canceling" to "canceled"; use Wait or JobStatus to see it end.
+// "canceling" to "canceled"; use Wait or JobStatus to see it end. The
+// request is idempotent and retried as Options.Retry says.
 func (c *Client) CancelJob(ctx context.Context, jobGUID string) error {
 	return c.do(ctx, http.MethodPut, jobPath(jobGUID), JobStateChange{State: StateCanceled}, nil)
 }
@@ -86,11 +96,24 @@ func NormalizeState(state string) string {
 	return s
 }
 
-// Terminal reports whether polling should stop at state: true for every
-// state other than "starting" and "started", including "canceling" and
-// unknown states, as the official client does. Only "completed" means the
+// KnownState reports whether state, once normalised, is one of the seven
+// states of Console 1.x: starting, started, canceling, canceled,
+// completed, failed, stopped.
+func KnownState(state string) bool {
+	switch NormalizeState(state) {
+	case StateStarting, StateStarted, StateCanceling, StateCanceled,
+		StateCompleted, StateFailed, StateStopped:
+		return true
+	}
+	return false
+}
+
+// Terminal reports whether polling should stop at state: true for the
+// known states other than "starting" and "started", "canceling" included
+// as the official client does. It is false for an unknown state, which
+// Wait polls on for a bounded time (see Wait). Only "completed" means the
 // job succeeded.
 func Terminal(state string) bool {
 	s := NormalizeState(state)
-	return s != StateStarting && s != StateStarted
+	return KnownState(s) && s != StateStarting && s != StateStarted
 }

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,77 +26,137 @@ type response struct {
 	body        []byte
 }
 
-// do sends one API request and decodes a JSON answer into out (unless out
-// is nil). in, when not nil, is sent as a JSON body. State-changing
-// methods get an XSRF token first and are retried once after a 403 with a
-// refreshed session.
+// call is one API call: its request and how to send it.
+type call struct {
+	method, path string
+	body         []byte // nil: no body
+	contentType  string // of body; empty means JSON
+	once         bool   // one attempt only: the caller has its own retries
+	login        bool   // the login itself: a 401 or 403 is final
+}
+
+// do sends one API call and decodes a JSON answer into out (unless out
+// is nil). in, when not nil, is sent as a JSON body. Failed attempts are
+// retried as RetryOptions says; state-changing methods get an XSRF token
+// first; a refusal gets one new session and one more try (see exchange).
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
-	var body []byte
+	cl := call{method: method, path: path}
 	if in != nil {
 		var err error
-		if body, err = json.Marshal(in); err != nil {
+		if cl.body, err = json.Marshal(in); err != nil {
 			return fmt.Errorf("console: %s %s: encode request: %w", method, path, err)
 		}
 	}
-
-	changes := method != http.MethodGet && method != http.MethodHead
-	if changes {
-		if err := c.ensureXSRF(ctx); err != nil {
-			return err
-		}
-	}
-	resp, err := c.send(ctx, method, path, body)
-	if changes && errors.Is(err, ErrForbidden) {
-		// The XSRF token may have expired with the session: start a new
-		// session once and repeat the request once. A second 403 is final.
-		c.log.DebugContext(ctx, "forbidden; refreshing session", "method", method, "path", path)
-		if lerr := c.Login(ctx); lerr != nil {
-			return lerr
-		}
-		resp, err = c.send(ctx, method, path, body)
-	}
-	if err != nil {
-		return err
-	}
-	if out == nil {
-		return nil
-	}
-	return c.decode(method, path, resp, out)
+	return c.doCall(ctx, cl, out)
 }
 
-// send performs one HTTP exchange. A status other than 200, 201, 202 or
-// 204 is returned as a *StatusError, a transport failure as a
-// *transportError, and a canceled context as its cause.
-func (c *Client) send(ctx context.Context, method, path string, body []byte) (*response, error) {
-	req, err := c.newRequest(ctx, method, path, body)
+// doBody is do for a body that is not JSON, such as a multipart upload
+// chunk: body is sent as it is with the given Content-Type.
+func (c *Client) doBody(ctx context.Context, method, path, contentType string, body []byte, out any) error {
+	return c.doCall(ctx, call{method: method, path: path, body: body, contentType: contentType}, out)
+}
+
+// doCall sends cl with exchange and decodes the answer into out.
+func (c *Client) doCall(ctx context.Context, cl call, out any) error {
+	r, err := c.exchange(ctx, cl)
+	if err != nil || out == nil {
+		return err
+	}
+	return c.decode(cl.method, cl.path, r, out)
+}
+
+// exchange sends cl with its retries. A state-changing call first gets an
+// XSRF token when the session has none. A call refused with 401 or 403
+// after a successful login, or a state-changing call refused with 403
+// (an expired XSRF token), starts one new session with Login and is sent
+// once more; a second refusal is final. The login itself is never
+// repeated that way, so a wrong key costs one request.
+func (c *Client) exchange(ctx context.Context, cl call) (*response, error) {
+	changes := changesState(cl.method)
+	if changes {
+		if err := c.ensureXSRF(ctx); err != nil {
+			return nil, err
+		}
+	}
+	gen := c.sessions.Load()
+	r, err := c.attempts(ctx, cl)
+	if err == nil || !c.refreshes(cl, changes, err) {
+		return r, err
+	}
+	c.log.DebugContext(ctx, "request refused; starting a new session",
+		"method", cl.method, "path", cl.path)
+	if err := c.newSession(ctx, gen); err != nil {
+		return nil, err
+	}
+	return c.attempts(ctx, cl)
+}
+
+// changesState reports whether a request of this method may change the
+// Console's state, and so needs an XSRF token.
+func changesState(method string) bool {
+	return method != http.MethodGet && method != http.MethodHead
+}
+
+// refreshes reports whether err, a refusal of cl, calls for a new
+// session and one more try.
+func (c *Client) refreshes(cl call, changes bool, err error) bool {
+	if cl.login {
+		return false
+	}
+	if changes && errors.Is(err, ErrForbidden) {
+		return true
+	}
+	refused := errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrForbidden)
+	return refused && c.sessions.Load() > 0
+}
+
+// newSession logs in again, unless another goroutine did since gen was
+// read: callers refused together share one new session.
+func (c *Client) newSession(ctx context.Context, gen uint64) error {
+	select {
+	case c.relogin <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("console: log in again: %w", context.Cause(ctx))
+	}
+	defer func() { <-c.relogin }()
+	if c.sessions.Load() != gen {
+		return nil
+	}
+	return c.Login(ctx)
+}
+
+// sendCall performs one HTTP exchange, once the host gate is open. A
+// status other than 200, 201, 202 or 204 is returned as a *StatusError, a
+// transport failure as a *transportError, and a canceled context as its
+// cause. A 429 or 503 with Retry-After closes the host gate for that long.
+func (c *Client) sendCall(ctx context.Context, cl call) (*response, error) {
+	if err := c.waitGate(ctx, cl); err != nil {
+		return nil, err
+	}
+	var connected atomic.Bool
+	tctx := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { connected.Store(true) },
+	})
+	req, err := c.newRequest(tctx, cl.method, cl.path, cl.body)
 	if err != nil {
 		return nil, err
+	}
+	if cl.contentType != "" {
+		req.Header.Set("Content-Type", cl.contentType)
 	}
 
 	start := time.Now()
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		c.log.DebugContext(ctx, "console request", "method", method, "path", path,
+		c.log.DebugContext(ctx, "console request", "method", cl.method, "path", cl.path,
 			"duration", time.Since(start), "err", err)
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("console: %s %s: %w", method, path, context.Cause(ctx))
-		}
-		// url.Error repeats method and URL; keep only the cause.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, &transportError{method: method, path: path, err: err}
+		return nil, transportFailure(ctx, cl, err, connected.Load())
 	}
 	data, rerr := readBody(resp)
-	c.log.DebugContext(ctx, "console request", "method", method, "path", path,
+	c.log.DebugContext(ctx, "console request", "method", cl.method, "path", cl.path,
 		"status", resp.StatusCode, "duration", time.Since(start))
 	if rerr != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("console: %s %s: %w", method, path, context.Cause(ctx))
-		}
-		rerr = fmt.Errorf("read body: %w", rerr)
-		return nil, &transportError{method: method, path: path, err: rerr}
+		return nil, transportFailure(ctx, cl, fmt.Errorf("read body: %w", rerr), true)
 	}
 
 	r := &response{
@@ -106,15 +168,53 @@ func (c *Client) send(ctx context.Context, method, path string, body []byte) (*r
 	case http.StatusOK, http.StatusCreated, http.StatusAccepted, http.StatusNoContent:
 		return r, nil
 	}
-	return nil, &StatusError{
-		Method:      method,
-		Path:        path,
+	se := &StatusError{
+		Method:      cl.method,
+		Path:        cl.path,
 		Status:      r.status,
 		ContentType: r.contentType,
 		Body:        excerpt(r.contentType, data, string(c.auth.key)),
 		RetryAfter:  retryAfter(resp.Header.Get("Retry-After"), time.Now()),
 		credentials: c.auth.describe(),
 	}
+	return nil, c.pauseFor(cl, se)
+}
+
+// pauseFor closes the host gate for the Retry-After of a 429 or 503 and
+// returns the error of that answer: se, or an error matching
+// ErrRetryAfterTooLong when the pause is longer than the limit.
+func (c *Client) pauseFor(cl call, se *StatusError) error {
+	if se.RetryAfter <= 0 ||
+		(se.Status != http.StatusTooManyRequests && se.Status != http.StatusServiceUnavailable) {
+		return se
+	}
+	c.gate.hold(time.Now().Add(se.RetryAfter))
+	if se.RetryAfter > c.retry.MaxRetryAfter {
+		return &retryAfterError{method: cl.method, path: cl.path, wait: se.RetryAfter,
+			limit: c.retry.MaxRetryAfter, err: se}
+	}
+	return se
+}
+
+// transportFailure returns the error of a request that got no complete
+// answer. connected tells whether a connection was made, after which the
+// request may have reached the Console.
+func transportFailure(ctx context.Context, cl call, err error, connected bool) error {
+	if ctx.Err() != nil {
+		err = fmt.Errorf("console: %s %s: %w", cl.method, cl.path, context.Cause(ctx))
+		if connected && !idempotent(cl.method) {
+			return &outcomeError{method: cl.method, path: cl.path, err: err}
+		}
+		return err
+	}
+	// url.Error repeats method and URL; keep only the cause.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	te := &transportError{method: cl.method, path: cl.path, err: err, connected: connected}
+	classifyTLS(te)
+	return te
 }
 
 // newRequest builds a request for path with credentials, the XSRF token
@@ -192,12 +292,12 @@ func (c *Client) xsrfToken(u *url.URL) string {
 // ensureXSRF obtains an XSRF cookie with GET /api/ (the documented way)
 // when the jar has none and none was asked for yet. A failure other than
 // 401 or an unreachable Console is not fatal: the request then goes
-// without a token and a 403 triggers the session refresh in do.
+// without a token and a 403 triggers the session refresh in exchange.
 func (c *Client) ensureXSRF(ctx context.Context) error {
 	if c.xsrfToken(c.infoURL) != "" || c.xsrfProbed.Load() {
 		return nil
 	}
-	_, err := c.send(ctx, http.MethodGet, "/api/", nil)
+	_, err := c.attempts(ctx, call{method: http.MethodGet, path: "/api/"})
 	var se *StatusError
 	if err != nil && (!errors.As(err, &se) || se.Status == http.StatusUnauthorized) {
 		return err

@@ -16,20 +16,17 @@ const (
 	DefaultSessionRefresh = 10 * time.Minute
 )
 
-// retryAfterCap bounds how long Wait honours a Retry-After header before
-// the next poll, so that a confused proxy cannot park a poll for hours.
-const retryAfterCap = 10 * time.Minute
-
 // WaitOptions configures Wait. The zero value uses the defaults.
 type WaitOptions struct {
 	// Interval is the pause between polls, varied by ±10% so that many
-	// waiting jobs do not poll in step. Default 15 s. A Retry-After header
-	// on a failed poll lengthens the next pause (up to 10 minutes).
+	// waiting jobs do not poll in step. Default 15 s. A Retry-After pause
+	// the Console asked for holds the next poll until it is over.
 	Interval time.Duration
 
-	// MaxErrors is how many polls in a row may fail before Wait gives up.
-	// Default 20, as CAST's client: a new job's status can take more than
-	// 10 s to appear, and proxies answer with the odd 5xx.
+	// MaxErrors is how many polls in a row may fail, or show an unknown
+	// state, before Wait gives up. Default 20, as CAST's client: a new
+	// job's status can take more than 10 s to appear, and proxies answer
+	// with the odd 5xx.
 	MaxErrors int
 
 	// OnProgress, when set, is called from Wait's goroutine with the first
@@ -61,18 +58,35 @@ func (o WaitOptions) withDefaults() WaitOptions {
 // "completed" means. The first poll happens at once, later ones after
 // opts.Interval.
 //
-// A failed poll (any error but 401) is retried; after opts.MaxErrors
+// Each poll is a single request: Options.Retry does not apply to the
+// status reads of Wait, whose own policy below replaces it, so that a
+// job's status is asked at most once per Interval. The one exception is a
+// read refused with 401 or 403 after a successful login, which is sent
+// once more right after a new login since it got no answer. A Retry-After
+// pause holds the next poll, as it holds every request of the Client.
+//
+// A failed poll is retried at the next Interval; after opts.MaxErrors
 // failures in a row Wait gives up with an error that wraps the last
 // failure, so errors.Is(err, ErrNotFound) tells a job the Console lost.
-// A 401 ends Wait at once with an error matching ErrUnauthorized. When ctx
-// ends, Wait returns context.Cause(ctx). On error the returned status is
-// the last one read, or the zero JobStatus.
+// A 401 or 403 that a new session did not cure, or a Retry-After longer
+// than RetryOptions.MaxRetryAfter, ends Wait at once. When ctx ends, Wait
+// returns context.Cause(ctx). On error the returned status is the last
+// one read, or the zero JobStatus.
 //
 // Failed polls are retried at the same Interval rather than with a growing
 // backoff, as the official client does, so that a job whose status
 // reappears is seen promptly. MaxErrors × Interval (20 × 15 s, about 5
 // minutes, by default) thus bounds the wait for an unreachable Console,
-// lengthened only by Retry-After headers.
+// lengthened only by Retry-After pauses.
+//
+// A state that is not one of the seven of Console 1.x is logged once per
+// Wait at Warn level and polled on as if the job were running: it is more
+// likely a state that a newer Console added (a queue, a pause) than the
+// end of the job, and failing the step at once would leave a job that may
+// still be running unobserved. Like the official client, which reads such
+// a status as a failed read, Wait counts it towards MaxErrors, so it does
+// not poll an unknown state forever: after MaxErrors such polls in a row
+// it gives up with an error that names the state.
 func (c *Client) Wait(ctx context.Context, jobGUID string, opts WaitOptions) (JobStatus, error) {
 	p := &poller{c: c, jobGUID: jobGUID, opts: opts.withDefaults(), loginAt: time.Now()}
 	var delay time.Duration // the first poll happens at once
@@ -85,12 +99,14 @@ func (c *Client) Wait(ctx context.Context, jobGUID string, opts WaitOptions) (Jo
 			return p.last, err
 		}
 
-		st, err := c.JobStatus(ctx, jobGUID)
+		st, err := c.jobStatus(ctx, jobGUID, true)
+		if err == nil && !KnownState(st.State) {
+			err = p.unknownState(ctx, st)
+		}
 		if err != nil {
 			if err := p.failed(ctx, err); err != nil {
 				return p.last, err
 			}
-			delay = max(delay, retryDelay(err))
 			continue
 		}
 		p.progress(st)
@@ -111,6 +127,7 @@ type poller struct {
 	seen    bool      // last holds a status read by this Wait
 	fails   int       // consecutive failed polls
 	only404 bool      // every failure of the current run was a 404
+	warned  bool      // an unknown state was logged
 }
 
 // refreshSession logs in again once opts.SessionRefresh has passed since
@@ -134,9 +151,11 @@ func (p *poller) refreshSession(ctx context.Context) error {
 }
 
 // failed records a failed poll. It returns an error when Wait must stop:
-// on a 401, when ctx is done, or after opts.MaxErrors failures in a row.
+// on a 401 or 403, on a Retry-After over the limit, when ctx is done, or
+// after opts.MaxErrors failures in a row.
 func (p *poller) failed(ctx context.Context, err error) error {
-	if errors.Is(err, ErrUnauthorized) || ctx.Err() != nil {
+	if ctx.Err() != nil || errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrForbidden) ||
+		errors.Is(err, ErrRetryAfterTooLong) {
 		return p.fatal(ctx, err)
 	}
 	if p.fails == 0 {
@@ -147,8 +166,23 @@ func (p *poller) failed(ctx context.Context, err error) error {
 	if p.fails >= p.opts.MaxErrors {
 		return &pollError{jobGUID: p.jobGUID, polls: p.fails, lost: p.seen && p.only404, err: err}
 	}
-	p.c.logFailedPoll(ctx, p.jobGUID, p.fails, err)
+	var us *unknownStateError
+	if !errors.As(err, &us) { // logged once, by unknownState
+		p.c.logFailedPoll(ctx, p.jobGUID, p.fails, err)
+	}
 	return nil
+}
+
+// unknownState records a status whose state is unknown, logs the first
+// one, and returns the error that counts it as a failed poll.
+func (p *poller) unknownState(ctx context.Context, st JobStatus) error {
+	p.last, p.seen = st, true
+	if !p.warned {
+		p.warned = true
+		p.c.log.WarnContext(ctx, "unknown job state; polling on", "job_id", p.jobGUID,
+			"state", st.State, "max_polls", p.opts.MaxErrors)
+	}
+	return &unknownStateError{jobGUID: p.jobGUID, state: st.State}
 }
 
 // progress records a good poll and reports it to OnProgress when it is
@@ -168,16 +202,6 @@ func (p *poller) fatal(ctx context.Context, err error) error {
 		return context.Cause(ctx)
 	}
 	return fmt.Errorf("job %s: %w", p.jobGUID, err)
-}
-
-// retryDelay returns the pause a failed poll's Retry-After header asks
-// for, at most retryAfterCap, or 0.
-func retryDelay(err error) time.Duration {
-	var se *StatusError
-	if !errors.As(err, &se) {
-		return 0
-	}
-	return min(se.RetryAfter, retryAfterCap)
 }
 
 // logFailedPoll reports a failed poll at Warn level, with the HTTP status
@@ -207,6 +231,11 @@ type pollError struct {
 }
 
 func (e *pollError) Error() string {
+	var us *unknownStateError
+	if errors.As(e.err, &us) {
+		return fmt.Sprintf("job %s: unknown state %q on %d consecutive polls; check the job on Console",
+			e.jobGUID, us.state, e.polls)
+	}
 	if e.lost {
 		return fmt.Sprintf("job %s is no longer known to Console (HTTP 404 on %d consecutive polls)",
 			e.jobGUID, e.polls)
@@ -216,6 +245,16 @@ func (e *pollError) Error() string {
 }
 
 func (e *pollError) Unwrap() error { return e.err }
+
+// unknownStateError is a status read whose state is none of the states
+// of Console 1.x.
+type unknownStateError struct {
+	jobGUID, state string
+}
+
+func (e *unknownStateError) Error() string {
+	return fmt.Sprintf("console: GET %s: unknown job state %q", jobPath(e.jobGUID), e.state)
+}
 
 // jitter returns d varied uniformly by up to ±10%.
 func jitter(d time.Duration) time.Duration {

@@ -214,8 +214,8 @@ func TestWaitStates(t *testing.T) {
 	tests := []struct {
 		name, body, want string
 	}{
-		{"unknown state returned as is", `{"state":"Paused"}`, "paused"},
 		{"British spelling", `{"state":"CANCELLED"}`, console.StateCanceled},
+		{"British spelling, lower case", `{"state":"cancelled"}`, console.StateCanceled},
 		{"canceling stops polling", `{"state":"canceling"}`, console.StateCanceling},
 		{"stopped", `{"state":"stopped"}`, console.StateStopped},
 	}
@@ -345,7 +345,7 @@ func TestTerminal(t *testing.T) {
 		{"completed", "completed", true},
 		{"failed", "failed", true},
 		{"stopped", "stopped", true},
-		{"paused", "paused", true},
+		{"paused", "paused", false},
 	}
 	for _, tt := range tests {
 		if got := console.NormalizeState(tt.state); got != tt.norm {
@@ -353,6 +353,89 @@ func TestTerminal(t *testing.T) {
 		}
 		if got := console.Terminal(tt.state); got != tt.terminal {
 			t.Errorf("Terminal(%q) = %v, want %v", tt.state, got, tt.terminal)
+		}
+	}
+}
+
+// TestWaitUnknownState checks that a state Console 1.x does not have is
+// polled on, with one warning per job, and that Wait gives up after
+// MaxErrors such polls in a row with an error naming the state.
+func TestWaitUnknownState(t *testing.T) {
+	t.Parallel()
+	paused := answer{200, "application/json", `{"state":"Paused"}`}
+	tests := []struct {
+		name   string
+		script []answer
+		polls  int
+		want   string // the error, or "" for success
+	}{
+		{"gives up", []answer{started, paused}, 4,
+			"job " + jobGUID + `: unknown state "paused" on 3 consecutive polls; check the job on Console`},
+		{"passes", []answer{started, paused, paused, started, paused, paused, completed}, 7, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f, ts := newScripted(t, tt.script...)
+			var log logBuffer
+			c := newClient(t, ts.URL, &log)
+
+			st, err := c.Wait(context.Background(), jobGUID, console.WaitOptions{
+				Interval: time.Millisecond, MaxErrors: 3,
+			})
+			switch {
+			case tt.want == "" && (err != nil || st.State != console.StateCompleted):
+				t.Errorf("Wait = %q, %v; want completed", st.State, err)
+			case tt.want != "" && (err == nil || err.Error() != tt.want):
+				t.Errorf("Wait error\n got %v\nwant %s", err, tt.want)
+			case tt.want != "" && st.State != "paused":
+				t.Errorf("Wait returned state %q, want the last one read", st.State)
+			}
+			if n := f.pollCount(); n != tt.polls {
+				t.Errorf("%d polls, want %d", n, tt.polls)
+			}
+			if n := strings.Count(log.String(), "level=WARN"); n != 1 ||
+				!strings.Contains(log.String(), `msg="unknown job state; polling on"`) {
+				t.Errorf("want one warning about the unknown state, got:\n%s", log.String())
+			}
+		})
+	}
+}
+
+// TestWaitOnePollPerInterval checks that the client's retries do not
+// apply to the polls of Wait: a job's status is asked once per interval
+// even when polls fail with retryable statuses.
+func TestWaitOnePollPerInterval(t *testing.T) {
+	t.Parallel()
+	busy := answer{503, "text/plain", "busy"}
+	f := &scripted{script: []answer{busy, {502, "text/html", "<html>bad gateway</html>"},
+		busy, started, busy, completed}}
+	var (
+		mu    sync.Mutex
+		times []time.Time
+	)
+	wrapped := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		times = append(times, time.Now())
+		mu.Unlock()
+		f.ServeHTTP(w, r)
+	}))
+	t.Cleanup(wrapped.Close)
+	c := newClient(t, wrapped.URL, nil)
+
+	const interval = 20 * time.Millisecond
+	st, err := c.Wait(context.Background(), jobGUID, console.WaitOptions{Interval: interval})
+	if err != nil || st.State != console.StateCompleted {
+		t.Fatalf("Wait = %q, %v; want completed", st.State, err)
+	}
+	if n := f.pollCount(); n != 6 {
+		t.Errorf("%d polls, want 6: one per interval", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i := 1; i < len(times); i++ {
+		if gap := times[i].Sub(times[i-1]); gap < interval*9/10 {
+			t.Errorf("poll %d came %v after the previous one, want at least %v", i+1, gap, interval*9/10)
 		}
 	}
 }

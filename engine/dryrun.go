@@ -47,6 +47,11 @@ type DryStep struct {
 	// Problems are what would fail the step at run time with these
 	// inputs, such as a required parameter that resolves to nothing.
 	Problems []string
+
+	// Upload is the archive of the step's source:, which the run would
+	// upload before it submits the job; nil without source:. Params then
+	// show sourcePath as UploadPlaceholder.
+	Upload *DryUpload
 }
 
 // DryCondition is a step's condition as a dry run sees it.
@@ -158,6 +163,9 @@ func (d *dryRunner) step(n *Node) *DryStep {
 	ds.If, condProblem = d.condition(n)
 	params, problems := d.params(n)
 	if ds.JobType != "" {
+		if n.Step.Source != nil {
+			ds.Upload, problems = dryUpload(n.Step.Source, params, problems)
+		}
 		params, problems = d.request(n, params, problems)
 	}
 	ds.Params = params

@@ -256,6 +256,9 @@ func (p *Plan) StepHash(id string) string {
 	if st.Concurrency != nil {
 		def["concurrency"] = st.Concurrency.Text
 	}
+	if st.Source != nil {
+		def["source"] = st.Source.Path
+	}
 	if rt := st.Retry; rt != nil {
 		def["retry"] = []any{rt.Attempts, rt.Delay, rt.Backoff, rt.On}
 	}

@@ -27,6 +27,14 @@ type Options struct {
 	Logger      *slog.Logger  // nil discards
 	Now         func() time.Time
 
+	// OnLog, when set, receives the lines of the main logs of the Console
+	// jobs while they run, each job's Console steps in order; it is never
+	// called at the same time as Observer or itself. The logs of a job are
+	// read at most once per poll interval of its step, and to their end
+	// when the job ends. A failed read is logged at Debug level and never
+	// changes a step's outcome.
+	OnLog func(LogLine)
+
 	// FailFast stops the run at the first step that fails (without
 	// continue-on-error) or is canceled: steps not started yet end
 	// canceled, no job is submitted or resubmitted any more, and the jobs

@@ -29,6 +29,42 @@ type JobService interface {
 
 	// Nodes lists the Console's AIP nodes.
 	Nodes(ctx context.Context) ([]AIPNode, error)
+
+	// UploadSource uploads the local archive at path for the application
+	// appGUID and returns where the Console keeps it. After a failure it
+	// tries to leave nothing behind on the Console.
+	UploadSource(ctx context.Context, appGUID, path string) (Upload, error)
+
+	// ReadLog reads the main log of a step of a job from cur on, one page
+	// at a time. A step without a log yet gives an empty page and cur back.
+	ReadLog(ctx context.Context, jobGUID, step string, cur LogCursor) (LogPage, error)
+}
+
+// Upload is a source archive the Console holds for an application.
+type Upload struct {
+	AppName  string // the application's name, as the Console spells it
+	FileName string // the name the Console gave the uploaded file
+	Size     int64  // bytes sent
+}
+
+// SourcePath returns the sourcePath job parameter that names the upload,
+// upload:<AppName>/<FileName> (console-api.md 3.5.1).
+func (u Upload) SourcePath() string {
+	return "upload:" + u.AppName + "/" + u.FileName
+}
+
+// LogCursor is where the reading of a step's log goes on from. The zero
+// value starts at its first line.
+type LogCursor struct {
+	Name   string // the log's name, once the service has found it
+	Offset int    // lines read so far
+}
+
+// LogPage is one read of a step's log.
+type LogPage struct {
+	Lines []string
+	Next  LogCursor // where the next read goes on from
+	EOF   bool      // the log is complete: no line will be added
 }
 
 // JobStart is what the Console answers when a job is scheduled.

@@ -103,7 +103,15 @@ func (r *runner) job(ctx context.Context, t *task, sr *StepResult) {
 			attach = false
 			st, final = r.reattach(ctx, t, jt, sr)
 		} else {
-			req, err := request(jt, t.with, r.opts.Now())
+			with, err := r.withSource(ctx, t, t.with)
+			if err != nil {
+				sr.State, sr.Reason, sr.Err = Failed, err.Error(), err
+				if ctx.Err() != nil && !timedOut(ctx) {
+					sr.State, sr.Reason = Canceled, cause(ctx)
+				}
+				return
+			}
+			req, err := request(jt, with, r.opts.Now())
 			if err != nil {
 				sr.State, sr.Reason = Failed, err.Error()
 				return
@@ -185,8 +193,10 @@ func (r *runner) watch(ctx context.Context, t *task, jt *schema.JobType, start J
 	defer cancel()
 	last := JobStatus{State: "starting"}
 	sr.Progress = ""
+	logs := r.follow(ctx, t, sr, r.poll(n))
 	progress := func(st JobStatus) {
 		last = st
+		logs.see(st)
 		if st.ProgressStep != "" && st.ProgressStep != sr.Progress {
 			sr.Progress = st.ProgressStep
 			r.consoleStep(t, sr, st.ProgressStep)
@@ -195,6 +205,10 @@ func (r *runner) watch(ctx context.Context, t *task, jt *schema.JobType, start J
 		}
 	}
 	st, err := r.opts.Jobs.WaitJob(wctx, start.JobGUID, r.poll(n), progress)
+	if err == nil {
+		logs.see(st)
+	}
+	logs.stop(err == nil)
 	if err != nil {
 		r.abandon(ctx, wctx, n, sr, err)
 		sr.Outputs = jobOutputs(jt, start, last, req)

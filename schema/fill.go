@@ -192,12 +192,17 @@ func (f *filler) step(id string, pos Pos, m *node) *Step {
 	if r := m.entry("retry"); r != nil && r.val.isMap() {
 		st.Retry = f.retry(posOf(r.key), r.val, joinKey(path, "retry"))
 	}
+	if src := m.get("source"); usable(src) {
+		st.Source = f.source(st, path, src, jt, with)
+	}
 	if with != nil && with.bad {
 		return st
 	}
 	switch {
 	case jt != nil:
-		f.checkParams(st, path, with, jobParams(jt))
+		ps := jobParams(jt)
+		ps.uploaded = m.get("source") != nil
+		f.checkParams(st, path, with, ps)
 	case st.Query != "":
 		f.checkParams(st, path, with, queryParams(st.Query))
 	}

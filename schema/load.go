@@ -127,6 +127,9 @@ func fileKind(mode os.FileMode) string {
 //
 // Parse never modifies data, is safe for concurrent use, and bounds its
 // work on any input: alias expansion stops after a fixed number of values.
+// The only files it looks at are the archives that steps name with
+// source:, relative to the directory of file, which it opens to check
+// without reading them.
 func Parse(file string, data []byte) (*Workflow, error) {
 	w, err := ParsePartial(file, data)
 	if err != nil {

@@ -14,6 +14,8 @@ type paramSet struct {
 	specs []ParamSpec
 	known bool // the set is complete: other names are checked
 	sent  bool // the values are sent to the Console
+
+	uploaded bool // the step has a source:, whose upload sets sourcePath
 }
 
 func jobParams(jt *JobType) paramSet {
@@ -56,6 +58,9 @@ func (f *filler) checkParams(st *Step, path string, with *node, ps paramSet) {
 	// which only the run can tell; one that is not written at all is a
 	// mistake now.
 	for _, s := range ps.specs {
+		if s.Name == "sourcePath" && ps.uploaded {
+			continue // the upload of source: sets it
+		}
 		if s.Required && s.Default == nil && st.Param(s.Name) == nil {
 			f.errs.add(st.Pos, "", "step %q: %s needs parameter %q", st.ID, ps.what, s.Name)
 		}

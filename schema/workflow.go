@@ -69,6 +69,15 @@ type Step struct {
 	Outputs         []*Output // extra outputs, expressions over job
 	Retry           *Retry    // nil: a failed job is not submitted again
 	Concurrency     *Value    // lock name expression; nil: none
+	Source          *Source   // archive to upload before the job; nil: none
+}
+
+// Source is a local archive that a step uploads before it submits its
+// job; the job's sourcePath then names the upload.
+type Source struct {
+	Path string // as written in the file
+	File string // Path resolved against the directory of the workflow file
+	Pos  Pos    // position of the value
 }
 
 // Retry says when and how often a job is submitted again.

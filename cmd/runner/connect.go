@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -20,23 +21,66 @@ import (
 )
 
 // connFlags are the connection settings shared by commands that talk to a
-// Console.
+// Console. resolve tells which of them, of the environment and of a config
+// profile apply.
 type connFlags struct {
 	url      string
 	user     string
+	keyFile  string
+	caFile   string
+	insecure bool
+	config   string
+	profile  string
 	simulate bool
 	speed    float64
+
+	fs *pflag.FlagSet // the flags were registered here, to tell what was given
 }
 
+// register adds the connection flags, --simulate and --speed to fs.
 func (f *connFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.url, "console-url", "", "Console address (default $AIP_CONSOLE_URL)")
-	fs.StringVar(&f.user, "user", "",
-		"user name for Basic auth; the API key is then the password (default $AIP_CONSOLE_USER)")
+	f.registerSettings(fs)
 	fs.BoolVar(&f.simulate, "simulate", false,
 		"run against a Console simulator started in this process, with demo applications")
 	fs.Float64Var(&f.speed, "speed", 0,
 		"how many times faster than real time the Console runs, for a simulator: divides\n"+
 			"poll intervals and timeouts (default 100 with --simulate, else 1)")
+}
+
+// registerSettings adds the flags of the connection settings to fs.
+func (f *connFlags) registerSettings(fs *pflag.FlagSet) {
+	f.fs = fs
+	fs.StringVar(&f.url, "console-url", "",
+		"Console address `URL` (default $AIP_CONSOLE_URL, then the profile's console-url)")
+	fs.StringVar(&f.user, "user", "",
+		"user `NAME` for Basic auth; the API key is then the password (default $AIP_CONSOLE_USER)")
+	fs.StringVar(&f.keyFile, "api-key-file", "",
+		"read the API key (the password with --user) from `FILE`, without surrounding white\n"+
+			"space (default $AIP_CONSOLE_API_KEY, else $AIP_CONSOLE_API_KEY_FILE)")
+	fs.StringVar(&f.caFile, "ca-file", "",
+		"verify the Console's TLS certificate with the PEM certificates of `FILE` too\n"+
+			"(default $AIP_CONSOLE_CA_FILE)")
+	fs.BoolVar(&f.insecure, "insecure", false,
+		"do not verify the Console's TLS certificate, with a warning (default $AIP_CONSOLE_INSECURE)")
+	fs.StringVar(&f.config, "config", "",
+		"config `FILE` of Console profiles (default $RUNNER_CONFIG, else\n"+
+			"<user config dir>/runner/config.yaml when it exists)")
+	fs.StringVar(&f.profile, "profile", "",
+		"use the profile `NAME` of the config file (default $AIP_CONSOLE_PROFILE, else the file's\n"+
+			"default-profile)")
+}
+
+// checkSimulate refuses connection flags given with --simulate, whose
+// simulator needs none.
+func (f *connFlags) checkSimulate() error {
+	for _, name := range []string{"console-url", "profile", "config", "api-key-file", "ca-file",
+		"insecure"} {
+		if f.fs != nil && f.fs.Changed(name) {
+			return withCode(exitInvalid,
+				fmt.Errorf("--simulate and --%s exclude each other", name))
+		}
+	}
+	return nil
 }
 
 // conn is a Console session ready for use, and how to end it.
@@ -50,9 +94,10 @@ type conn struct {
 // --simulate. Bad settings exit 2 before any request; a refused key or an
 // unreachable Console exits 3.
 func (a *app) connect(ctx context.Context, f *connFlags) (*conn, error) {
-	if f.simulate && f.url != "" {
-		return nil, withCode(exitInvalid,
-			errors.New("--simulate and --console-url exclude each other"))
+	if f.simulate {
+		if err := f.checkSimulate(); err != nil {
+			return nil, err
+		}
 	}
 	c := &conn{speed: f.speed, close: func() {}}
 	switch {
@@ -65,28 +110,23 @@ func (a *app) connect(ctx context.Context, f *connFlags) (*conn, error) {
 			return nil, err
 		}
 	}
-	baseURL, urlFrom := f.url, "--console-url"
-	if baseURL == "" {
-		baseURL, urlFrom = a.getenv("AIP_CONSOLE_URL"), "AIP_CONSOLE_URL"
+	s, err := a.connSettings(f, c)
+	if err != nil {
+		return nil, err
 	}
-	key, user := a.getenv("AIP_CONSOLE_API_KEY"), f.user
-	if user == "" {
-		user = a.getenv("AIP_CONSOLE_USER")
-	}
-	if strings.Contains(user, ":") {
-		return nil, errors.New("--user/AIP_CONSOLE_USER: a user name for Basic auth cannot contain \":\"")
-	}
-	if f.simulate {
-		sim, err := startSimulator(c.speed, a.simulator, a.simulatorKey)
-		if err != nil {
-			return nil, withCode(exitConsole, err)
-		}
-		baseURL, key, user, c.close = sim.url, sim.key, "", sim.close
-	}
-	client, err := newClient(baseURL, urlFrom, key, user, a.logger())
+	log := a.logger()
+	client, err := newClient(s, c.speed, log)
 	if err != nil {
 		c.close()
 		return nil, err
+	}
+	log.Debug("connecting", "url", redactURL(s.url.value), "url_from", s.url.from,
+		"profile", s.profile.value, "key_from", s.keyFrom, "user", s.user.value,
+		"ca_file", s.caFile.value)
+	if s.insecure.value != "" {
+		fmt.Fprintf(a.stderr, "runner: warning: %s: the Console's TLS certificate is not "+
+			"verified; whoever can intercept the connection can read the API key\n",
+			s.insecure.from)
 	}
 	if err := client.Login(ctx); err != nil {
 		c.close()
@@ -94,36 +134,69 @@ func (a *app) connect(ctx context.Context, f *connFlags) (*conn, error) {
 			return nil, withCode(exitInterrupted,
 				errors.New("interrupted while logging in to the Console"))
 		}
-		return nil, withCode(exitConsole, loginError(err, user))
+		return nil, withCode(exitConsole, loginError(err, s))
 	}
 	c.client = client
 	return c, nil
 }
 
-// newClient checks the connection settings and makes a client with them;
-// urlFrom names where baseURL came from, for an error. It sends nothing.
-func newClient(baseURL, urlFrom, key, user string, log *slog.Logger) (*console.Client, error) {
-	if baseURL == "" {
-		return nil, withCode(exitInvalid, errors.New(
-			"no Console address: pass --console-url or set AIP_CONSOLE_URL (or use --simulate)"))
+// connSettings resolves the connection settings, or starts a simulator
+// with --simulate and returns its settings; c.close then stops it.
+func (a *app) connSettings(f *connFlags, c *conn) (*settings, error) {
+	if !f.simulate {
+		return a.resolve(f)
 	}
-	if key == "" {
-		return nil, withCode(exitInvalid, errors.New("no API key: set AIP_CONSOLE_API_KEY"))
+	sim, err := startSimulator(c.speed, a.simulator, a.simulatorKey)
+	if err != nil {
+		return nil, withCode(exitConsole, err)
+	}
+	c.close = sim.close
+	return &settings{
+		url: setting{sim.url, "--simulate"}, key: console.Secret(sim.key), keyFrom: "--simulate",
+	}, nil
+}
+
+// newClient checks the connection settings and makes a client with them.
+// It sends nothing. resolve has checked the CA file, so an error of
+// console.New is about the address.
+func newClient(s *settings, speed float64, log *slog.Logger) (*console.Client, error) {
+	if s.url.value == "" {
+		return nil, withCode(exitInvalid, errors.New("no Console address: pass --console-url, "+
+			"set AIP_CONSOLE_URL or use a profile (or use --simulate)"))
+	}
+	if s.key == "" {
+		return nil, withCode(exitInvalid, errors.New("no API key: set AIP_CONSOLE_API_KEY, "+
+			"pass --api-key-file, or use a profile with api-key-file or api-key-env"))
 	}
 	// As X-API-KEY the key travels in a header; as the password of Basic
 	// auth (with a user) it is base64-encoded, which carries any text.
-	if user == "" && !headerSafe(key) {
-		return nil, withCode(exitInvalid, errors.New("AIP_CONSOLE_API_KEY holds characters "+
-			"an HTTP header cannot carry (whitespace, control characters or non-ASCII)"))
+	if s.user.value == "" && !headerSafe(string(s.key)) {
+		return nil, withCode(exitInvalid, fmt.Errorf("%s holds characters "+
+			"an HTTP header cannot carry (whitespace, control characters or non-ASCII)", s.keyFrom))
 	}
 	client, err := console.New(console.Options{
-		BaseURL: baseURL, APIKey: console.Secret(key), User: user, Logger: log,
+		BaseURL: s.url.value, APIKey: s.key, User: s.user.value, Logger: log,
+		CAFile: s.caFile.value, Insecure: s.insecure.value != "",
+		Retry: retryOptions(speed),
 	})
 	if err != nil {
 		return nil, withCode(exitInvalid,
-			fmt.Errorf("%s %q: %w", urlFrom, redactURL(baseURL), err))
+			fmt.Errorf("%s %q: %w", s.url.from, redactURL(s.url.value), err))
 	}
 	return client, nil
+}
+
+// retryOptions returns the client's retry bounds for a Console that runs
+// speed times faster than real time: the pauses between retries are
+// Console time, like poll intervals. A Retry-After header is not scaled:
+// the server that sends it counts in real seconds.
+func retryOptions(speed float64) console.RetryOptions {
+	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) / speed) }
+	return console.RetryOptions{
+		MaxElapsed:      scale(console.DefaultMaxElapsed),
+		InitialInterval: scale(console.DefaultInitialInterval),
+		MaxInterval:     scale(console.DefaultMaxInterval),
+	}
 }
 
 // checkSpeed refuses a --speed that is not a finite number of at least 1.
@@ -185,16 +258,46 @@ func (a *app) connectWithin(ctx context.Context, f *connFlags, timeout time.Dura
 }
 
 // loginError says what a failed login means for the user.
-func loginError(err error, user string) error {
+func loginError(err error, s *settings) error {
 	switch {
-	case errors.Is(err, console.ErrUnauthorized) && user != "":
-		return fmt.Errorf("the Console refused the user name and password of %q (HTTP 401)", user)
+	case errors.Is(err, console.ErrUnauthorized) && s.user.value != "":
+		return fmt.Errorf("the Console refused the user name and password of %q (HTTP 401): "+
+			"check %s", s.user.value, s.keyFrom)
 	case errors.Is(err, console.ErrUnauthorized):
-		return errors.New("the Console refused the API key (HTTP 401): check AIP_CONSOLE_API_KEY")
-	case errors.Is(err, console.ErrUnreachable):
+		return fmt.Errorf("the Console refused the API key (HTTP 401): check %s", s.keyFrom)
+	}
+	if cerr := certificateError(err, s); cerr != nil {
+		return cerr
+	}
+	if errors.Is(err, console.ErrUnreachable) {
 		return fmt.Errorf("the Console is unreachable: %w", err)
 	}
 	return fmt.Errorf("log in to the Console: %w", err)
+}
+
+// certificateError says what to do about a TLS certificate of the
+// Console that could not be verified, or returns nil for another error.
+func certificateError(err error, s *settings) error {
+	var (
+		unknown x509.UnknownAuthorityError
+		host    x509.HostnameError
+		invalid x509.CertificateInvalidError
+	)
+	switch {
+	case errors.As(err, &unknown) && s.caFile.value != "":
+		return fmt.Errorf("cannot verify the Console's TLS certificate: certificate signed by "+
+			"unknown authority: %s %s does not hold the authority that signed it",
+			s.caFile.from, s.caFile.value)
+	case errors.As(err, &unknown):
+		return errors.New("cannot verify the Console's TLS certificate: certificate signed by " +
+			"unknown authority; pass --ca-file (or --insecure)")
+	case errors.As(err, &host):
+		return fmt.Errorf("the Console's TLS certificate is not for this host: %v; check %s",
+			host, s.url.from)
+	case errors.As(err, &invalid):
+		return fmt.Errorf("the Console's TLS certificate is not valid: %v", invalid)
+	}
+	return nil
 }
 
 // simulator is a Console simulator serving on loopback.

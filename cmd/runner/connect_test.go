@@ -32,9 +32,21 @@ func TestConnectionSettingsExit2(t *testing.T) {
 			"--speed NaN: must be a number of at least 1"},
 		{"simulate and console-url", nil, []string{"--simulate", "--console-url", c.url},
 			"--simulate and --console-url exclude each other"},
+		{"simulate and ca-file", nil, []string{"--simulate", "--ca-file", "ca.pem"},
+			"--simulate and --ca-file exclude each other"},
+		{"simulate and insecure", nil, []string{"--simulate", "--insecure"},
+			"--simulate and --insecure exclude each other"},
+		{"simulate and api-key-file", nil, []string{"--simulate", "--api-key-file", "k"},
+			"--simulate and --api-key-file exclude each other"},
+		{"no address", map[string]string{"AIP_CONSOLE_API_KEY": testKey}, nil,
+			"no Console address: pass --console-url, set AIP_CONSOLE_URL or use a profile"},
+		{"no key", map[string]string{"AIP_CONSOLE_URL": c.url}, nil,
+			"no API key: set AIP_CONSOLE_API_KEY, pass --api-key-file, or use a profile"},
+		{"user with a colon from the flag", c.env(testKey), []string{"--user", "c:i"},
+			`--user: a user name for Basic auth cannot contain ":"`},
 		{"user with a colon", map[string]string{"AIP_CONSOLE_URL": c.url,
 			"AIP_CONSOLE_API_KEY": testKey, "AIP_CONSOLE_USER": "c:i"}, nil,
-			`a user name for Basic auth cannot contain ":"`},
+			`AIP_CONSOLE_USER: a user name for Basic auth cannot contain ":"`},
 		{"key with a space", withKey("abc def"), nil,
 			"AIP_CONSOLE_API_KEY holds characters an HTTP header cannot carry"},
 		{"key with a newline", withKey("abcdef\n"), nil,
@@ -69,6 +81,24 @@ func TestConnectionSettingsExit2(t *testing.T) {
 	}
 	if n := len(c.sim.Requests()); n != 0 {
 		t.Errorf("the Console received %d requests, want none", n)
+	}
+}
+
+// TestConnectVerboseNamesSourcesNotKey checks that -v tells where the
+// connection settings came from, and never shows the key.
+func TestConnectVerboseNamesSourcesNotKey(t *testing.T) {
+	c := newConsole(t)
+	res := runCLI(t, c.env(testKey), "run", mainWorkflow, "-i", "app=demo-app", "-i", "backup=false",
+		"--speed", "1000", "-v")
+	if res.code != 0 {
+		t.Fatalf("exit %d, want 0\n%s", res.code, res.stderr)
+	}
+	if !strings.Contains(res.stderr, "url_from=AIP_CONSOLE_URL") ||
+		!strings.Contains(res.stderr, "key_from=AIP_CONSOLE_API_KEY") {
+		t.Errorf("-v does not say where the settings came from:\n%s", res.stderr)
+	}
+	if strings.Contains(res.stdout+res.stderr, testKey) {
+		t.Error("-v printed the API key")
 	}
 }
 

@@ -30,6 +30,8 @@ type execFlags struct {
 	stateDir    string
 	report      string
 	junit       string
+	heartbeat   time.Duration
+	followLogs  bool
 }
 
 func (a *app) registerExec(fs *pflag.FlagSet, f *execFlags) {
@@ -46,6 +48,8 @@ func (a *app) registerExec(fs *pflag.FlagSet, f *execFlags) {
 		"write a JSON report of the run to this file (docs/report.schema.json)")
 	fs.StringVar(&f.junit, "junit", "",
 		"write a JUnit XML report of the run to this file, one test case per step")
+	registerHeartbeat(fs, &f.heartbeat)
+	registerFollowLogs(fs, &f.followLogs)
 	f.conn.register(fs)
 }
 
@@ -67,6 +71,9 @@ func (a *app) registerStateDir(fs *pflag.FlagSet, dir *string) {
 func (f *execFlags) check() error {
 	if f.timeout < 0 {
 		return fmt.Errorf("--timeout %s: must not be negative", f.timeout)
+	}
+	if f.heartbeat < 0 {
+		return fmt.Errorf("--heartbeat %s: must not be negative", f.heartbeat)
 	}
 	if f.maxParallel < 1 {
 		return fmt.Errorf("--max-parallel %d: must be at least 1", f.maxParallel)
@@ -94,11 +101,16 @@ func (a *app) execute(ctx context.Context, p *engine.Plan, c *conn, f *execFlags
 	opts.Jobs = consolejobs.Service{Client: c.client}
 	opts.Env = environ()
 	opts.MaxParallel, opts.Speed = f.maxParallel, c.speed
-	opts.Observer = newProgress(a.stderr, p, a.live).event
+	disp := a.startDisplay(p, f.heartbeat, opts.Resume)
+	opts.Observer = disp.event
+	if f.followLogs {
+		opts.OnLog = engineLogs(newLogSink(a.stderr))
+	}
 	opts.Logger = a.logger()
 	opts.FailFast, opts.Timeout = f.failFast, f.timeout
 	opts.JournalPath = store.Path(opts.RunID)
 	res, err := engine.Run(ctx, p, opts)
+	disp.close() // the live view gives way to the summary
 	if err != nil {
 		// Run fails only before it sends anything.
 		return withCode(exitInvalid, err)

@@ -3,7 +3,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -35,21 +34,22 @@ func main() {
 // with SIGINT ignored (a background job).
 func exitOnSecondSignal(w io.Writer, live *liveJobs) {
 	if len(live.list()) > 0 {
-		fmt.Fprintln(w, "runner: interrupted: canceling the running Console jobs; "+
+		live.say(w, "runner: interrupted: canceling the running Console jobs; "+
 			"interrupt again to exit at once")
 	} else {
-		fmt.Fprintln(w, "runner: interrupted; interrupt again to exit at once")
+		live.say(w, "runner: interrupted; interrupt again to exit at once")
 	}
 	second := make(chan os.Signal, 1)
 	signal.Notify(second, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-second
+		live.stopView() // the terminal as it was, for the shell that comes back
 		msg := "runner: interrupted again: exiting without waiting for the Console"
 		if jobs := live.list(); len(jobs) > 0 {
 			msg += "; jobs not confirmed canceled, cancel them on the Console: " +
 				strings.Join(jobs, ", ")
 		}
-		fmt.Fprintln(w, msg)
+		live.say(w, msg)
 		os.Exit(exitInterrupted)
 	}()
 }
@@ -66,9 +66,12 @@ func run(ctx context.Context, args []string, getenv func(string) string,
 	if live == nil {
 		live = &liveJobs{}
 	}
-	cmd := newRoot(&app{stdout: stdout, stderr: stderr, getenv: getenv, live: live})
+	a := &app{stdout: stdout, stderr: stderr, getenv: getenv, live: live}
+	cmd := newRoot(a)
 	cmd.SetArgs(args)
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
-	return report(stderr, cmd.ExecuteContext(ctx))
+	err := cmd.ExecuteContext(ctx)
+	// a.stderr writes JSON with --log-format json.
+	return report(a.stderr, err)
 }

@@ -20,7 +20,8 @@ once the waves before it have ended) and, for every step in file order: its
 kind, its dependencies (declared with needs:, or inferred from a steps.<id>
 reference), its condition and the request body it would POST to /api/jobs,
 with the catalog's defaults applied (a query step shows its lookup
-parameters instead).
+parameters instead). A step with source: shows the archive it would upload
+first, and its size.
 
 Expressions that read only inputs, run or env are evaluated. A value that
 only the run knows is shown as its expression in angle brackets, such as
@@ -39,6 +40,9 @@ skipped; one that reads step states or outputs is decided at run time.
     condition      source, default (no if:), withSuccess (combined with
                    success()), outcome: run, skip, runtime or fail
     request        for a job: {"jobType": ..., "jobParameters": {...}}
+    upload         for a job with source: the archive uploaded before it,
+                   {"source": as written, "file": the file, "size": bytes};
+                   sourcePath is then shown as upload:<app>/<file>
     query          for a query: {"kind": ..., "parameters": {...}}
     problems       what would fail the step with these inputs, if anything
   items      for a matrix workflow, one per item: label, and its steps as

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -35,6 +36,7 @@ type planStep struct {
 	Inferred  []string            `json:"inferred"`
 	Condition planCondition       `json:"condition"`
 	Request   *console.JobRequest `json:"request,omitempty"`
+	Upload    *planUpload         `json:"upload,omitempty"`
 	Query     *planQuery          `json:"query,omitempty"`
 	Problems  []string            `json:"problems,omitempty"`
 }
@@ -44,6 +46,13 @@ type planCondition struct {
 	Default     bool   `json:"default"`
 	WithSuccess bool   `json:"withSuccess"`
 	Outcome     string `json:"outcome"`
+}
+
+// planUpload is the archive a step uploads before its job.
+type planUpload struct {
+	Source string `json:"source"` // as source: writes it
+	File   string `json:"file"`
+	Size   int64  `json:"size"`
 }
 
 type planQuery struct {
@@ -82,6 +91,9 @@ func planSteps(steps []*engine.DryStep) []planStep {
 			} else {
 				ps.Needs = append(ps.Needs, e.From)
 			}
+		}
+		if u := s.Upload; u != nil {
+			ps.Upload = &planUpload{Source: u.Path, File: u.File, Size: u.Size}
 		}
 		if s.JobType != "" {
 			ps.Request = &console.JobRequest{JobType: s.JobType, JobParameters: s.Params}
@@ -130,6 +142,9 @@ func writeStepsText(b *bytes.Buffer, steps []*engine.DryStep) {
 		if o := outcomeText(s.If.Outcome); o != "" && !s.If.Default {
 			field(b, "", o)
 		}
+		if s.Upload != nil {
+			field(b, "upload", uploadText(s.Upload))
+		}
 		if s.JobType != "" {
 			field(b, "request", "POST /api/jobs")
 			body := console.JobRequest{JobType: s.JobType, JobParameters: s.Params}
@@ -146,6 +161,16 @@ func writeStepsText(b *bytes.Buffer, steps []*engine.DryStep) {
 			field(b, name, p)
 		}
 	}
+}
+
+// uploadText describes the archive a step uploads: its path as written,
+// the file it names when that reads differently, and its size.
+func uploadText(u *engine.DryUpload) string {
+	text := u.Path
+	if filepath.Clean(u.Path) != u.File {
+		text += " (" + u.File + ")"
+	}
+	return text + ", " + plural(int(u.Size), "byte")
 }
 
 // field prints one "name: value" line of a step, values aligned.

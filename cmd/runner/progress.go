@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"sort"
 	"strings"
 	"sync"
@@ -14,38 +15,70 @@ import (
 	"github.com/aipflow/runner/engine"
 )
 
-// progress prints one line per step state or Console progress change, and
-// keeps track of the Console jobs that run, for a second interrupt.
+// progress prints one line per step state or Console progress change,
+// as text or as JSON objects, and a heartbeat line for each step that runs
+// or waits without a line for a while, so that a CI job that watches its
+// output does not take a long analysis for a hung one. It keeps track of
+// the Console jobs that run, for a second interrupt. It is safe for
+// concurrent use.
 type progress struct {
+	mu        sync.Mutex
 	w         io.Writer
-	width     int // of the widest step id
-	itemWidth int // of the widest matrix item label, brackets included
+	log       *slog.Logger // writes JSON objects instead of lines; nil for text
+	width     int          // of the widest step id
+	itemWidth int          // of the widest matrix item label, brackets included
 	live      *liveJobs
+	every     time.Duration // heartbeat interval; 0 means no heartbeat
+	active    map[stepKey]*activeStep
+	items     map[string]int // item label -> position, for a stable heartbeat order
 }
 
-// newProgress returns a progress printer for a run of p; live may be nil.
+// stepKey names a step of a matrix item.
+type stepKey struct{ item, step string }
+
+// activeStep is a step that runs or waits, as its heartbeat tells it.
+type activeStep struct {
+	state    engine.State
+	since    time.Time // when it began to run, or to wait
+	last     time.Time // when a line last told about it
+	progress string    // its job's Console progress step
+	reason   string    // what it waits for
+	order    int       // of its item, then of its step, in the plan
+}
+
+// newProgress returns a text progress printer for a run of p; live may be
+// nil.
 func newProgress(w io.Writer, p *engine.Plan, live *liveJobs) *progress {
 	if live == nil {
 		live = &liveJobs{}
 	}
-	pr := &progress{w: w, live: live}
+	pr := &progress{w: w, live: live, active: map[stepKey]*activeStep{}, items: map[string]int{}}
 	for _, n := range p.Nodes {
 		pr.width = max(pr.width, len(n.ID()))
 	}
-	for _, l := range p.ItemLabels() {
+	for i, l := range p.ItemLabels() {
 		pr.itemWidth = max(pr.itemWidth, len(l)+2)
+		pr.items[l] = i
 	}
 	return pr
 }
 
 func (p *progress) event(e engine.Event) {
 	p.live.see(e)
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s  ", e.Time.Format("15:04:05.000"))
-	if e.Item != "" {
-		fmt.Fprintf(&b, "%-*s  ", p.itemWidth, "["+e.Item+"]")
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var ran time.Duration
+	if s := p.active[stepKey{e.Item, e.Step}]; s != nil && s.state == engine.Running && e.State.Ended() {
+		ran = e.Time.Sub(s.since)
 	}
-	fmt.Fprintf(&b, "%-*s  %s", p.width, e.Step, e.State)
+	p.track(e)
+	if p.log != nil {
+		p.logEvent(e, ran)
+		return
+	}
+	var b strings.Builder
+	p.prefix(&b, e.Time, e.Item, e.Step)
+	b.WriteString(string(e.State))
 	switch {
 	case e.State == engine.Waiting:
 		fmt.Fprintf(&b, " for %s", e.Reason)
@@ -65,12 +98,119 @@ func (p *progress) event(e engine.Event) {
 	fmt.Fprintln(p.w, b.String())
 }
 
+// prefix writes the start of a text line: time, item and step.
+func (p *progress) prefix(b *strings.Builder, t time.Time, item, step string) {
+	fmt.Fprintf(b, "%s  ", t.Format("15:04:05.000"))
+	if item != "" {
+		fmt.Fprintf(b, "%-*s  ", p.itemWidth, "["+item+"]")
+	}
+	fmt.Fprintf(b, "%-*s  ", p.width, step)
+}
+
+// track keeps the steps that run or wait, for their heartbeat.
+func (p *progress) track(e engine.Event) {
+	k := stepKey{e.Item, e.Step}
+	if e.State != engine.Running && e.State != engine.Waiting {
+		delete(p.active, k)
+		return
+	}
+	s := p.active[k]
+	if s == nil || s.state != e.State {
+		s = &activeStep{state: e.State, since: e.Time, order: p.items[e.Item]}
+		p.active[k] = s
+	}
+	s.last = e.Time
+	if e.Progress != "" {
+		s.progress = e.Progress
+	}
+	if e.State == engine.Waiting {
+		s.reason = e.Reason
+	}
+}
+
+// beat prints a heartbeat line for every step that runs or waits and of
+// which no line told for the heartbeat interval, as of now.
+func (p *progress) beat(now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.every <= 0 {
+		return
+	}
+	keys := make([]stepKey, 0, len(p.active))
+	for k, s := range p.active {
+		if now.Sub(s.last) >= p.every {
+			keys = append(keys, k)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := p.active[keys[i]], p.active[keys[j]]
+		if a.order != b.order {
+			return a.order < b.order
+		}
+		return keys[i].step < keys[j].step
+	})
+	for _, k := range keys {
+		s := p.active[k]
+		s.last = now
+		if p.log != nil {
+			p.logBeat(now, k, s)
+			continue
+		}
+		var b strings.Builder
+		p.prefix(&b, now, k.item, k.step)
+		if s.state == engine.Waiting {
+			fmt.Fprintf(&b, "still waiting for %s (%s)", s.reason, roughly(now.Sub(s.since)))
+		} else if s.progress != "" {
+			fmt.Fprintf(&b, "still running (%s, %s)", s.progress, roughly(now.Sub(s.since)))
+		} else {
+			fmt.Fprintf(&b, "still running (%s)", roughly(now.Sub(s.since)))
+		}
+		fmt.Fprintln(p.w, b.String())
+	}
+}
+
+// heartbeat calls beat with clock's time until stop is closed, often
+// enough for a line to come at most a fifth of the interval late.
+func (p *progress) heartbeat(clock func() time.Time, stop <-chan struct{}) {
+	period := min(max(p.every/5, time.Millisecond), 10*time.Second)
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			p.beat(clock())
+		}
+	}
+}
+
+// roughly formats a duration as people read an elapsed time: 0.4s, 42s,
+// 25m10s, 3h05m.
+func roughly(d time.Duration) string {
+	switch {
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Round(time.Second).Seconds()))
+	case d < time.Hour:
+		d = d.Round(time.Second)
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	d = d.Round(time.Minute)
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}
+
 // liveJobs is the set of Console jobs a run has submitted and not seen
-// end, for the message of a second interrupt. It is safe for concurrent
-// use; the zero value is empty and ready.
+// end, for the message of a second interrupt. It also knows where the
+// messages of the signal handler go: the command's stderr, above a live
+// view while one runs. It is safe for concurrent use; the zero value is
+// empty and ready.
 type liveJobs struct {
-	mu   sync.Mutex
-	jobs map[string]string // item and step -> job GUID
+	mu      sync.Mutex
+	jobs    map[string]string // item and step -> job GUID
+	out     io.Writer         // the command's stderr; nil until it is set up
+	release func()            // stops the live view; nil when none runs
 }
 
 // see updates the set from a run's event.
@@ -103,6 +243,43 @@ func (l *liveJobs) list() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// setOut makes say write to w, the stderr of the command that runs.
+func (l *liveJobs) setOut(w io.Writer) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.out = w
+}
+
+// say prints a message of the signal handler: on the command's stderr,
+// which prints it above a live view and formats it as --log-format says,
+// or on w before the command set its stderr up.
+func (l *liveJobs) say(w io.Writer, msg string) {
+	l.mu.Lock()
+	if l.out != nil {
+		w = l.out
+	}
+	l.mu.Unlock()
+	fmt.Fprintln(w, msg)
+}
+
+// onRelease sets what stopView calls; nil unsets it.
+func (l *liveJobs) onRelease(f func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.release = f
+}
+
+// stopView stops the live view, if one runs, and gives the terminal back
+// as it was, for a process that exits at once.
+func (l *liveJobs) stopView() {
+	l.mu.Lock()
+	f := l.release
+	l.mu.Unlock()
+	if f != nil {
+		f()
+	}
 }
 
 // printSummary writes the table that closes every run, then the

@@ -79,7 +79,7 @@ func (a *app) resume(ctx context.Context, id string, f *resumeFlags) error {
 		return err
 	}
 	if done, total := j.Progress(); done == total {
-		fmt.Fprintf(a.stderr, "run %s: all %s completed or were skipped already: "+
+		a.progressf("run %s: all %s completed or were skipped already: "+
 			"nothing to resume\n", id, plural(total, "step"))
 		res := j.Result()
 		// A process killed after its last step, before its last write,
@@ -106,7 +106,7 @@ func (a *app) resume(ctx context.Context, id string, f *resumeFlags) error {
 	defer c.close()
 
 	done, total := j.Progress()
-	fmt.Fprintf(a.stderr, "resuming run %s: workflow %s, %d of %s done\n",
+	a.progressf("resuming run %s: workflow %s, %d of %s done\n",
 		id, p.Workflow.Name, done, plural(total, "step"))
 	return a.execute(ctx, p, c, &f.execFlags, engine.Options{
 		Inputs: inputs, RunID: j.RunID, Source: src, Resume: j,

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,6 +17,11 @@ type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	verbose        bool
+
+	// quiet (-q) keeps progress off stderr: errors and the summary only.
+	quiet bool
+	// logFormat is --log-format: text lines, or JSON objects.
+	logFormat logFormat
 
 	// now is the clock of commands that compute dates, such as the
 	// default version names plan shows; nil means time.Now.
@@ -48,43 +52,42 @@ func newRoot(a *app) *cobra.Command {
 		Long: `runner runs a workflow file, a DAG of CAST AIP Console jobs, against a Console:
 it validates the file, schedules each job with POST /api/jobs, polls it to its
 end, passes outputs such as appGuid and versionGuid to later steps and runs
-independent steps at the same time.`,
+independent steps at the same time.
+
+Connection settings come from flags, AIP_CONSOLE_* environment variables or a
+profile of the config file ("runner config --help" tells how). Exit codes: 0
+success, 1 a step failed, 2 invalid command line or workflow (nothing was sent),
+3 Console unreachable or credentials refused, 130 interrupted.`,
+		Example: `  runner run workflows/backup-analyze-consolidate.yaml --simulate -i app=demo-app
+  runner validate workflows/*.yaml
+  runner plan nightly.yaml -i app=Webi
+  runner run nightly.yaml --profile prod -i app=Webi --report run.json`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log HTTP calls and internals to stderr")
+	root.PersistentFlags().BoolVarP(&a.quiet, "quiet", "q", false,
+		"print only errors and the final result: no progress on stderr")
+	root.PersistentFlags().Var(&a.logFormat, "log-format",
+		"how stderr carries progress and logs: text, or json (one JSON object a line)")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { return a.setupOutput() }
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%v (see %s --help)", err, c.CommandPath())
 	})
 	run := a.runCmd()
 	a.registerInputsFile(run.Flags())
 	root.AddCommand(run, a.resumeCmd(), a.runsCmd(), a.validateCmd(), a.planCmd(),
-		a.graphCmd(), a.jobsCmd(), a.schemaCmd(), a.simulateCmd(), a.versionCmd())
+		a.graphCmd(), a.jobsCmd(), a.schemaCmd(), a.simulateCmd(), a.versionCmd(), a.configCmd())
+	a.documentBuiltins(root)
 	return root
 }
 
 // logger returns the logger commands pass to libraries: warnings and
-// errors on stderr, everything with -v.
+// errors on stderr, everything with -v; JSON with --log-format json.
 func (a *app) logger() *slog.Logger {
 	level := slog.LevelWarn
 	if a.verbose {
 		level = slog.LevelDebug
 	}
-	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
-}
-
-func (a *app) versionCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version of runner",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			v := "(devel)"
-			if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-				v = bi.Main.Version
-			}
-			fmt.Fprintln(a.stdout, "runner", v)
-			return nil
-		},
-	}
+	return a.newLogger(level)
 }

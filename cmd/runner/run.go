@@ -18,14 +18,39 @@ type runFlags struct {
 	inputs []string
 }
 
+const runLong = `run loads a workflow file and checks it with its inputs (a problem exits 2
+before anything is sent), connects to the Console and runs the steps as a DAG:
+each job is submitted with POST /api/jobs and polled to its end, its outputs go
+to the steps that use them, and steps whose dependencies have ended run at the
+same time, up to --max-parallel.
+
+Progress goes to stderr; the summary table and the workflow's outputs go to
+stdout. Every run has an id and a journal under --state-dir, from which
+"runner resume" goes on with a run that stopped. Ctrl-C cancels the running
+Console jobs, waits for the Console to confirm, and exits 130.
+
+The Console and its credentials come from flags, from AIP_CONSOLE_URL,
+AIP_CONSOLE_API_KEY (or --api-key-file) and AIP_CONSOLE_USER, or from a
+profile of the config file; "runner config --help" tells which one wins.
+--simulate runs against a simulator started in this process instead.
+
+Exit codes: 0 success (skipped steps and failures of continue-on-error steps
+included); 1 a step failed, was canceled or timed out; 2 invalid command line,
+inputs or workflow; 3 Console unreachable or credentials refused; 130
+interrupted.`
+
 func (a *app) runCmd() *cobra.Command {
 	var f runFlags
 	cmd := &cobra.Command{
 		Use:   "run FILE",
 		Short: "Run a workflow against a Console",
+		Long:  runLong,
 		Example: `  runner run workflows/backup-analyze-consolidate.yaml --simulate -i app=demo-app
   AIP_CONSOLE_URL=https://console:8081 AIP_CONSOLE_API_KEY=... \
-    runner run nightly.yaml -i app=Webi --max-parallel 2`,
+    runner run nightly.yaml -i app=Webi --max-parallel 2
+  runner run nightly.yaml --profile prod --inputs nightly-inputs.yaml --junit junit.xml
+  runner run nightly.yaml --console-url https://console:8443 --api-key-file ci.key \
+    --ca-file company-ca.pem -i app=Webi`,
 		Args: exactFile,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.run(cmd.Context(), args[0], &f)
@@ -68,7 +93,7 @@ func (a *app) run(ctx context.Context, file string, f *runFlags) error {
 	defer c.close()
 
 	runID := time.Now().UTC().Format("20060102-150405") + "-" + randomHex(3)
-	fmt.Fprintf(a.stderr, "run %s: workflow %s, %s\n",
+	a.progressf("run %s: workflow %s, %s\n",
 		runID, p.Workflow.Name, plural(len(p.Nodes), "step"))
 	return a.execute(ctx, p, c, &f.execFlags, engine.Options{
 		Inputs: inputs, RunID: runID, Source: src,

@@ -21,6 +21,7 @@ type simFlags struct {
 	speed           float64
 	empty           bool
 	fail            []string
+	faults          simFaults
 	logRequests     string
 }
 
@@ -36,7 +37,19 @@ that runs with AIP_CONSOLE_USER set can be tried too.
 --fail JOBTYPE:STEP makes every job of that type fail when it reaches that
 step, so that a failure path can be seen by hand: the job ends "failed"
 with failureStep set, and the run reports the step failed. Give it once per
-job type; a job whose steps do not include STEP completes as usual.`
+job type; a job whose steps do not include STEP completes as usual.
+
+The fault flags make the simulator misbehave as a Console behind a proxy
+does, to see how a run copes: --error-rate and --throttle-rate refuse a
+share of requests (5xx, or 429 with Retry-After) before they reach the
+Console, --lost-answer-rate carries out a share of POST, PUT, PATCH and
+DELETE requests but answers 502 or 504, --latency and --jitter delay every
+request, --session-ttl and --xsrf-rotate end sessions and renew XSRF
+tokens, and --restart-after forgets every session at the given times,
+keeping applications, versions and jobs. Their durations are Console time:
+--speed divides them as it divides the 20 s of a job step. Random choices
+follow --seed, so that a client sending one request at a time meets the
+same faults on every run.`
 
 const simulateExample = `  runner simulate --addr 127.0.0.1:8081 --api-key demo-key --speed 100
   AIP_CONSOLE_URL=http://127.0.0.1:8081 AIP_CONSOLE_API_KEY=demo-key \
@@ -46,7 +59,11 @@ const simulateExample = `  runner simulate --addr 127.0.0.1:8081 --api-key demo-
   runner simulate --api-key demo-pass --user admin --fail analyze:snapshot --speed 100
   AIP_CONSOLE_URL=http://127.0.0.1:8081 AIP_CONSOLE_USER=admin \
     AIP_CONSOLE_API_KEY=demo-pass \
-    runner run workflows/backup-analyze-consolidate.yaml -i app=demo-app --speed 100`
+    runner run workflows/backup-analyze-consolidate.yaml -i app=demo-app --speed 100
+
+  # A flaky Console: 20% of 5xx, some throttling, short sessions, a restart
+  runner simulate --api-key demo-key --speed 100 --error-rate 0.2 --throttle-rate 0.05 \
+    --retry-after 2s --xsrf-rotate 30s --session-ttl 1m --restart-after 5m --seed 7`
 
 func (a *app) simulateCmd() *cobra.Command {
 	var f simFlags
@@ -67,10 +84,12 @@ func (a *app) simulateCmd() *cobra.Command {
 	fs.StringVar(&f.user, "user", "",
 		"also accept Basic auth as this user, with the API key as the password")
 	fs.Float64Var(&f.speed, "speed", 1,
-		"how many times faster than real time jobs run (a step takes 20 s of simulated time)")
+		"how many times faster than real time the Console runs (a step takes 20 s of Console\n"+
+			"time; the durations of the fault flags are Console time too)")
 	fs.BoolVar(&f.empty, "empty", false, "start without the demo applications")
 	fs.StringArrayVar(&f.fail, "fail", nil,
 		"make jobs of JOBTYPE fail at job step STEP, as JOBTYPE:STEP (repeatable)")
+	f.faults.register(fs)
 	fs.StringVar(&f.logRequests, "log-requests", "",
 		"append one JSON line per request received to this file (for tests)")
 	_ = fs.MarkHidden("log-requests") // a flag that exists cannot fail to hide
@@ -102,10 +121,14 @@ func (a *app) simulate(ctx context.Context, f *simFlags) error {
 	if err != nil {
 		return err
 	}
+	faults, err := f.faults.faults(f.speed)
+	if err != nil {
+		return err
+	}
 
 	opts := consolesim.Options{
 		APIKey:   key,
-		StepTime: time.Duration(float64(20*time.Second) / f.speed),
+		StepTime: consoleTime(20*time.Second, f.speed),
 		Logger:   a.logger(),
 	}
 	if f.user != "" {
@@ -116,6 +139,12 @@ func (a *app) simulate(ctx context.Context, f *simFlags) error {
 		consolesim.SeedDemo(sim)
 	}
 	sim.FailJobs(rules)
+	if err := sim.SetFaults(faults); err != nil {
+		return withCode(exitInvalid, err) // faults checked every value already
+	}
+	for _, at := range f.faults.restarts(time.Now(), f.speed) {
+		sim.RestartAt(at)
+	}
 	var h http.Handler = sim
 	if f.logRequests != "" {
 		logged, closeLog, err := openRequestLog(f.logRequests, h)

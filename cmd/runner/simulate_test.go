@@ -3,13 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/aipflow/runner/console/consolesim"
 )
 
 // lockedBuffer is a bytes.Buffer safe for concurrent use, for the output of
@@ -95,6 +103,21 @@ func TestSimulateFlagErrorsExit2(t *testing.T) {
 			"--fail ANALYZE:analyze: job type analyze given twice"},
 		{"key with a space", []string{"--api-key", "a b"},
 			"API key holds characters an HTTP header cannot carry"},
+		{"error rate above 1", []string{"--error-rate", "1.5"},
+			"--error-rate 1.5: must be a fraction from 0 to 1"},
+		{"negative throttle rate", []string{"--throttle-rate", "-0.1"},
+			"--throttle-rate -0.1: must be a fraction from 0 to 1"},
+		{"lost rate NaN", []string{"--lost-answer-rate", "NaN"},
+			"--lost-answer-rate NaN: must be a fraction from 0 to 1"},
+		{"negative latency", []string{"--latency", "-50ms"},
+			"--latency -50ms: must not be negative"},
+		{"negative session TTL", []string{"--session-ttl", "-1m"},
+			"--session-ttl -1m0s: must not be negative"},
+		{"negative restart", []string{"--restart-after", "1m,-5s"},
+			"--restart-after -5s: must not be negative"},
+		{"rate not a number", []string{"--error-rate", "lots"}, `invalid argument "lots"`},
+		{"restart not a duration", []string{"--restart-after", "5m,soon"},
+			`invalid argument "5m,soon" for "--restart-after"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -170,5 +193,116 @@ steps:
 	env["AIP_CONSOLE_USER"] = "someone"
 	if res := runCLI(t, env, "run", file, "--speed", "1000"); res.code != exitConsole {
 		t.Errorf("unknown user: exit %d, want %d\n%s", res.code, exitConsole, res.stderr)
+	}
+}
+
+func TestSimFaultsScaleWithSpeed(t *testing.T) {
+	var f simFaults
+	fs := pflag.NewFlagSet("simulate", pflag.ContinueOnError)
+	f.register(fs)
+	err := fs.Parse([]string{"--error-rate", "0.2", "--throttle-rate", "0.05",
+		"--retry-after", "2s", "--lost-answer-rate", "0.1", "--latency", "50ms", "--jitter", "10ms",
+		"--session-ttl", "1m", "--xsrf-rotate", "30s", "--restart-after", "5m",
+		"--restart-after", "10m", "--seed", "7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.faults(100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := consolesim.Faults{
+		Seed: 7, ErrorRate: 0.2, ThrottleRate: 0.05, RetryAfter: 20 * time.Millisecond,
+		LostRate: 0.1, Latency: 500 * time.Microsecond, Jitter: 100 * time.Microsecond,
+		SessionTTL: 600 * time.Millisecond, XSRFRotate: 300 * time.Millisecond,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("faults at speed 100:\n got %+v\nwant %+v", got, want)
+	}
+	start := time.Date(2024, 7, 31, 10, 0, 0, 0, time.UTC)
+	restarts := f.restarts(start, 100)
+	if len(restarts) != 2 || !restarts[0].Equal(start.Add(3*time.Second)) ||
+		!restarts[1].Equal(start.Add(6*time.Second)) {
+		t.Errorf("restarts %v, want 3 s and 6 s after %v", restarts, start)
+	}
+}
+
+// simClient is a Console client reduced to its cookie jar, for tests
+// that watch the faults of "runner simulate" request by request.
+type simClient struct {
+	t        *testing.T
+	url, key string
+	http     *http.Client
+}
+
+func newSimClient(t *testing.T, url, key string) *simClient {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &simClient{t: t, url: url, key: key, http: &http.Client{Jar: jar, Timeout: 5 * time.Second}}
+}
+
+// do sends a request with the API key and the jar's XSRF token, and
+// returns the answer's status and Retry-After header.
+func (c *simClient) do(method, path, body string) (int, string) {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.url+path, strings.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("X-API-KEY", c.key)
+	req.Header.Set("Content-Type", "application/json")
+	for _, ck := range c.http.Jar.Cookies(req.URL) {
+		if ck.Name == "XSRF-TOKEN" {
+			req.Header.Set("X-XSRF-TOKEN", ck.Value)
+		}
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, resp.Header.Get("Retry-After")
+}
+
+const declareDemo = `{"jobType":"declare_application","jobParameters":{"appName":"x"}}`
+
+func TestSimulateFaultFlags(t *testing.T) {
+	t.Run("throttle", func(t *testing.T) {
+		url := startSimulate(t, "--api-key", "k", "--speed", "1", "--throttle-rate", "1",
+			"--retry-after", "3s")
+		status, retry := newSimClient(t, url, "k").do(http.MethodGet, "/api/", "")
+		if status != 429 || retry != "3" {
+			t.Errorf("status %d Retry-After %q, want 429 3", status, retry)
+		}
+	})
+	t.Run("errors", func(t *testing.T) {
+		url := startSimulate(t, "--api-key", "k", "--error-rate", "1")
+		if status, _ := newSimClient(t, url, "k").do(http.MethodGet, "/api/", ""); status < 500 {
+			t.Errorf("status %d, want a 5xx", status)
+		}
+	})
+	// At --speed 1000, five minutes of Console time are 300 ms: the
+	// session of the login ends during the pause, the next one lasts
+	// long enough for the second POST.
+	for _, flag := range []string{"--session-ttl", "--restart-after"} {
+		t.Run(flag, func(t *testing.T) {
+			t.Parallel()
+			url := startSimulate(t, "--api-key", "k", flag, "5m")
+			c := newSimClient(t, url, "k")
+			if status, _ := c.do(http.MethodGet, "/api/user", ""); status != 200 {
+				t.Fatalf("login: status %d", status)
+			}
+			time.Sleep(350 * time.Millisecond)
+			if status, _ := c.do(http.MethodPost, "/api/jobs", declareDemo); status != 403 {
+				t.Errorf("POST after the session ended: status %d, want 403", status)
+			}
+			if status, _ := c.do(http.MethodPost, "/api/jobs", declareDemo); status != 201 {
+				t.Errorf("POST with the new session: status %d, want 201", status)
+			}
+		})
 	}
 }

@@ -13,6 +13,12 @@ func (a *app) validateCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "validate FILE...",
 		Short: "Check workflow files without sending anything to the Console",
+		Long: `validate checks each workflow file as far as it can without a Console: YAML
+syntax, the schema, step ids, dependencies and cycles, every expression and
+template (each steps.<id>, output and input it names), job types and their
+parameters. It prints each problem as file:line:col: message, and "FILE: valid"
+on stdout for a file without one. It exits 2 when a file has a problem;
+warnings, such as a parameter the catalog does not know, do not fail it.`,
 		Example: `  runner validate workflows/backup-analyze-consolidate.yaml
   runner validate workflows/*.yaml`,
 		Args: cobra.MinimumNArgs(1),
@@ -81,5 +87,5 @@ func (a *app) printErrors(err error) {
 		}
 		return
 	}
-	fmt.Fprintln(a.stderr, err)
+	a.errorLine(err.Error())
 }

@@ -6,6 +6,9 @@ package consolejobs
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aipflow/runner/console"
@@ -15,6 +18,10 @@ import (
 // Service is an engine.JobService backed by a Console client.
 type Service struct {
 	Client *console.Client
+
+	// ChunkSize is the size of the chunks of source uploads; 0 means
+	// console.DefaultChunkSize.
+	ChunkSize int64
 }
 
 var _ engine.JobService = Service{}
@@ -68,6 +75,50 @@ func (s Service) Nodes(ctx context.Context) ([]engine.AIPNode, error) {
 			Accessible: n.Accessible, Applications: n.NumberOfApplications})
 	}
 	return out, err
+}
+
+// UploadSource uploads a local archive for an application, looked up by
+// its GUID for the name that the job's sourcePath needs.
+func (s Service) UploadSource(ctx context.Context, appGUID, path string) (engine.Upload, error) {
+	apps, err := s.Client.Applications(ctx)
+	if err != nil {
+		return engine.Upload{}, err
+	}
+	i := slices.IndexFunc(apps, func(a console.Application) bool {
+		return strings.EqualFold(a.GUID, appGUID)
+	})
+	if i < 0 {
+		return engine.Upload{}, fmt.Errorf("application %s not found on the Console", appGUID)
+	}
+	up, err := s.Client.Upload(ctx, apps[i].GUID, path, console.UploadOptions{ChunkSize: s.ChunkSize})
+	if err != nil {
+		return engine.Upload{}, err
+	}
+	return engine.Upload{AppName: apps[i].Name, FileName: up.FileName, Size: up.FileSize}, nil
+}
+
+// ReadLog reads one page of the main log of a job's step. The first read
+// of a step looks its MAIN_LOG up; until the step has one, the page is
+// empty.
+func (s Service) ReadLog(ctx context.Context, jobGUID, step string,
+	cur engine.LogCursor) (engine.LogPage, error) {
+	if cur.Name == "" {
+		l, ok, err := s.Client.FindMainLog(ctx, jobGUID, step)
+		if err != nil || !ok {
+			return engine.LogPage{Next: cur}, err
+		}
+		cur = engine.LogCursor{Name: l.LogName}
+	}
+	content, err := s.Client.ReadLog(ctx, jobGUID, step, cur.Name, cur.Offset, 0)
+	if err != nil {
+		return engine.LogPage{Next: cur}, err
+	}
+	page := engine.LogPage{EOF: content.EndOfFile,
+		Next: engine.LogCursor{Name: cur.Name, Offset: content.Next()}}
+	for _, l := range content.Lines {
+		page.Lines = append(page.Lines, l.Content)
+	}
+	return page, nil
 }
 
 // status converts the Console's status document for the engine; Doc holds

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"strings"
 )
 
 // Header and cookie names of the Console's authentication and CSRF scheme.
@@ -16,10 +15,6 @@ const (
 	cookieSession = "JSESSIONID"
 	cookieXSRF    = "XSRF-TOKEN"
 )
-
-// maxSessions bounds the session table: a client without a cookie jar opens
-// a new session with every request, and the oldest ones are then forgotten.
-const maxSessions = 1024
 
 // authenticate checks the credentials of r and returns the user name the
 // Console would report for them. An API key stands for the user "admin".
@@ -50,45 +45,6 @@ func unsafeMethod(method string) bool {
 		return true
 	}
 	return false
-}
-
-// sessions maps JSESSIONID values to the session's XSRF token. The zero
-// value is not usable; call newSessions.
-type sessions struct {
-	tokens map[string]string
-	order  []string // session IDs, oldest first
-}
-
-func newSessions() sessions {
-	return sessions{tokens: make(map[string]string)}
-}
-
-// token returns the XSRF token of the session named by r's JSESSIONID
-// cookie, and whether there is such a session.
-func (ss *sessions) token(r *http.Request) (string, bool) {
-	c, err := r.Cookie(cookieSession)
-	if err != nil {
-		return "", false
-	}
-	tok, ok := ss.tokens[c.Value]
-	return tok, ok
-}
-
-// create opens a session and returns the cookies that hand it out: an
-// HttpOnly JSESSIONID and an XSRF-TOKEN the client can read and echo.
-func (ss *sessions) create() []*http.Cookie {
-	id := strings.ToUpper(randomHex(16))
-	tok := newGUID()
-	ss.tokens[id] = tok
-	ss.order = append(ss.order, id)
-	if len(ss.order) > maxSessions {
-		delete(ss.tokens, ss.order[0])
-		ss.order = ss.order[1:]
-	}
-	return []*http.Cookie{
-		{Name: cookieSession, Value: id, Path: "/", HttpOnly: true},
-		{Name: cookieXSRF, Value: tok, Path: "/"},
-	}
 }
 
 // newGUID returns a random version 4 UUID in its usual lower-case form.

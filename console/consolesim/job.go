@@ -3,7 +3,6 @@ package consolesim
 import (
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/aipflow/runner/console"
@@ -32,6 +31,7 @@ type job struct {
 	failureStep string
 	done        []console.FullStep // steps that ended, with their durations
 	cancelEnd   time.Time          // when a canceling job becomes canceled
+	lost        bool               // forgotten by LoseJob: the API no longer sees it
 }
 
 // terminal reports whether the job has ended.
@@ -78,14 +78,14 @@ func formatTime(t time.Time) string {
 }
 
 // Job returns the current status of the job with the given GUID, and
-// whether there is such a job.
+// whether there is such a job; a job lost by LoseJob is not found.
 func (s *Server) Job(guid string) (console.JobStatus, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.opts.Now()
 	s.advance(now)
-	j, ok := s.jobs[strings.ToLower(guid)]
-	if !ok {
+	j := s.visibleJob(guid)
+	if j == nil {
 		return console.JobStatus{}, false
 	}
 	return j.status(now), true

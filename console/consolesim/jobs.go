@@ -86,10 +86,13 @@ func (s *Server) postJob(c *call) response {
 		created: c.now,
 		updated: c.now,
 	}
+	s.checkSource(j)
 	if resp, ok := s.bind(j, k, c.now); !ok {
 		return resp
 	}
 	s.jobs[j.guid] = j
+	s.jobList = append(s.jobList, j)
+	s.stats.Jobs[name]++
 	s.log.Info("job submitted", keyJobID, j.guid, keyJobType, jobType, keyApp, j.appName)
 	s.enqueue(j, c.now)
 	return reply(http.StatusCreated, console.JobStart{
@@ -169,21 +172,24 @@ func (s *Server) jobVersionFor(
 
 // getJob answers GET /api/jobs/{guid}.
 func (s *Server) getJob(c *call) response {
-	j, ok := s.jobs[strings.ToLower(c.args[0])]
-	if !ok {
+	j := s.visibleJob(c.args[0])
+	if j == nil {
 		return errorf(http.StatusNotFound, "job not found")
 	}
 	return reply(http.StatusOK, j.status(c.now))
 }
 
-// putJob answers PUT /api/jobs/{guid}, which only cancels: the state must
-// be "canceled" (or the doc's "cancelled"). Canceling a job that has ended
-// or is already canceling changes nothing and still answers 200 with its
+// putJob answers PUT /api/jobs/{guid}. The state "canceled" (or the doc's
+// "cancelled") cancels the job. Canceling a job that has ended or is
+// already canceling changes nothing and still answers 200 with its
 // status: the Console's answer is not known, and this is the most
-// tolerant one for a client that cancels on interrupt.
+// tolerant one for a client that cancels on interrupt. The state
+// "started" resumes a suspended job, which clients send to Consoles up to
+// 1.9 (console-api.md, 2.7.1); simulated jobs are never suspended, so it
+// changes nothing.
 func (s *Server) putJob(c *call) response {
-	j, ok := s.jobs[strings.ToLower(c.args[0])]
-	if !ok {
+	j := s.visibleJob(c.args[0])
+	if j == nil {
 		return errorf(http.StatusNotFound, "job not found")
 	}
 	var change console.JobStateChange
@@ -193,9 +199,11 @@ func (s *Server) putJob(c *call) response {
 	switch strings.ToLower(change.State) {
 	case console.StateCanceled, "cancelled":
 		s.cancel(j, c.now)
+	case console.StateStarted:
+		// Resuming: no simulated job is ever suspended.
 	default:
-		return errorf(http.StatusBadRequest, "unsupported job state %q: only %q is accepted",
-			change.State, console.StateCanceled)
+		return errorf(http.StatusBadRequest, "unsupported job state %q: want %q or %q",
+			change.State, console.StateCanceled, console.StateStarted)
 	}
 	return reply(http.StatusOK, j.status(c.now))
 }

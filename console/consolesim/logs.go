@@ -70,8 +70,8 @@ func (s *Server) stepLog(j *job, step string) (lines []string, finished, started
 // getLogs answers GET /api/jobs/{guid}/steps/{step}/logs: one MAIN_LOG
 // once the step has started, an empty array before.
 func (s *Server) getLogs(c *call) response {
-	j, ok := s.jobs[strings.ToLower(c.args[0])]
-	if !ok {
+	j := s.visibleJob(c.args[0])
+	if j == nil {
 		return errorf(http.StatusNotFound, "job not found")
 	}
 	step := c.args[1]
@@ -92,8 +92,8 @@ func (s *Server) getLogs(c *call) response {
 // getLogLines answers GET /api/jobs/{guid}/steps/{step}/logs/{logName}
 // with the lines from startOffset on, at most nbLines of them.
 func (s *Server) getLogLines(c *call) response {
-	j, ok := s.jobs[strings.ToLower(c.args[0])]
-	if !ok {
+	j := s.visibleJob(c.args[0])
+	if j == nil {
 		return errorf(http.StatusNotFound, "job not found")
 	}
 	step, name := c.args[1], c.args[2]

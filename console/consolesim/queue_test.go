@@ -89,7 +89,7 @@ func TestCancel(t *testing.T) {
 		{name: "doc spelling", state: "cancelled", want: 200,
 			wantSteps: []string{"unzip_source", "code_scanner"}},
 		{name: "queued job", state: "canceled", queued: true, want: 200},
-		{name: "other state", state: "started", want: 400},
+		{name: "other state", state: "completed", want: 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

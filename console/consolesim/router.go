@@ -42,6 +42,13 @@ func apiRoutes() []route {
 		newRoute("/api/user", map[string]handler{get: (*Server).getUser}),
 		newRoute("/api/applications", map[string]handler{get: (*Server).getApplications}),
 		newRoute("/api/applications/*/versions", map[string]handler{get: (*Server).getVersions}),
+		newRoute("/api/applications/*/upload", map[string]handler{
+			http.MethodPost: (*Server).postUpload,
+		}),
+		newRoute("/api/applications/*/upload/*", map[string]handler{
+			http.MethodPatch:  (*Server).patchUpload,
+			http.MethodDelete: (*Server).deleteUpload,
+		}),
 		newRoute("/api/nodes", map[string]handler{get: (*Server).getNodes}),
 		newRoute("/api/jobs", map[string]handler{http.MethodPost: (*Server).postJob}),
 		newRoute("/api/jobs/*", map[string]handler{

@@ -1,10 +1,10 @@
 package consolesim
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -61,8 +61,9 @@ type Request struct {
 	APIKey       string // X-API-KEY header as received, "" if none
 	XSRFHeader   string // X-XSRF-TOKEN header as received
 	XSRFValid    bool   // XSRFHeader equals the token of the request's session
-	Body         []byte
-	Status       int // status the simulator answered
+	Body         []byte // the body as received, cut after its first MiB
+	Status       int    // status the simulator answered, 0 if none
+	Fault        string // kind of injected fault (FaultError, ...), "" if none
 	Time         time.Time
 }
 
@@ -74,16 +75,23 @@ type Server struct {
 	log    *slog.Logger
 	routes []route
 
-	mu        sync.Mutex
-	apps      map[string]*application // by lower-case GUID
-	appSeq    int
-	nodes     []console.Node
-	jobs      map[string]*job   // by GUID
-	queues    map[string][]*job // unfinished jobs per application GUID, FIFO
-	canceling []*job            // queued jobs canceled before they started
-	sessions  sessions
-	fail      failRules
-	requests  []Request
+	mu          sync.Mutex
+	apps        map[string]*application // by lower-case GUID
+	appSeq      int
+	nodes       []console.Node
+	jobs        map[string]*job   // by GUID
+	queues      map[string][]*job // unfinished jobs per application GUID, FIFO
+	canceling   []*job            // queued jobs canceled before they started
+	jobList     []*job            // every job, in submission order
+	sessions    sessions
+	fail        failRules
+	faults      Faults
+	rng         *rand.Rand  // draws of faults, seeded with faults.Seed
+	restartsDue []time.Time // restarts scheduled by RestartAt
+	requests    []Request
+	stats       Stats
+	uploads     map[string]*upload // by GUID; see upload.go
+	uploadSeq   int
 }
 
 // New returns a server with no applications, nodes or jobs.
@@ -109,12 +117,21 @@ func New(opts Options) *Server {
 		jobs:     make(map[string]*job),
 		queues:   make(map[string][]*job),
 		sessions: newSessions(),
+		rng:      newRand(0),
+		stats:    newStats(),
 	}
 }
 
 // ServeHTTP answers one request of the Console API. Every answer is JSON.
+// The injected latency is spent before the lock is taken.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	limit := bodyLimit(r)
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+
+	s.mu.Lock()
+	v := s.judge(r.Method, r.URL.Path)
+	s.mu.Unlock()
+	arrived := pause(r.Context(), v.delay)
 
 	s.mu.Lock()
 	now := s.opts.Now()
@@ -125,23 +142,32 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Query:      r.URL.RawQuery,
 		APIKey:     r.Header.Get(headerAPIKey),
 		XSRFHeader: r.Header.Get(headerXSRF),
-		Body:       body,
+		Body:       recorded(body),
 		Time:       now,
 	}
 	var resp response
 	switch {
+	case !arrived:
+		rec.Fault = FaultAbandoned
+	case v.fault != "":
+		resp, rec.Fault = v.refuse, v.fault
 	case err != nil:
 		resp = errorf(http.StatusBadRequest, "read request body: %v", err)
-	case len(body) > maxBody:
-		rec.Body = body[:maxBody]
-		resp = errorf(http.StatusRequestEntityTooLarge, "request body over %d bytes", maxBody)
+	case int64(len(body)) > limit:
+		resp = errorf(http.StatusRequestEntityTooLarge, "request body over %d bytes", limit)
 	default:
 		resp = s.handle(r, body, now, &rec)
+		if v.lose != 0 && resp.status >= 200 && resp.status < 300 {
+			resp, rec.Fault = lost(v.lose), FaultLost
+		}
 	}
 	rec.Status = resp.status
-	s.requests = append(s.requests, rec)
+	s.record(rec)
 	s.mu.Unlock()
 
+	if !arrived {
+		return
+	}
 	resp.write(w)
 	s.log.Debug("request", keyMethod, r.Method, keyPath, r.URL.Path, keyStatus, resp.status)
 }
@@ -149,9 +175,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // handle authenticates r, checks its CSRF token and routes it. It runs with
 // s.mu held and fills in the session fields of rec.
 func (s *Server) handle(r *http.Request, body []byte, now time.Time, rec *Request) response {
-	token, hasSession := s.sessions.token(r)
-	rec.XSRFValid = hasSession && rec.XSRFHeader != "" && rec.XSRFHeader == token
-
 	if r.URL.Path != "/api" && !strings.HasPrefix(r.URL.Path, "/api/") {
 		return errorf(http.StatusNotFound, "no such endpoint: %s", r.URL.Path)
 	}
@@ -160,10 +183,18 @@ func (s *Server) handle(r *http.Request, body []byte, now time.Time, rec *Reques
 		return errorf(http.StatusUnauthorized, "missing or invalid credentials")
 	}
 
+	se := s.sessions.lookup(r, now, s.faults.SessionTTL, s.faults.XSRFRotate)
+	rec.XSRFValid = se != nil && rec.XSRFHeader != "" && rec.XSRFHeader == se.token
 	var cookies []*http.Cookie
-	if !hasSession {
-		cookies = s.sessions.create()
+	switch {
+	case se == nil:
+		se = s.sessions.create(now, s.faults.SessionTTL)
+		s.stats.Sessions++
+		cookies = se.cookies()
+	case se.staleToken(r):
+		cookies = []*http.Cookie{se.xsrfCookie()}
 	}
+
 	var resp response
 	if unsafeMethod(r.Method) && !rec.XSRFValid {
 		resp = errorf(http.StatusForbidden, "Invalid CSRF token")
@@ -174,25 +205,14 @@ func (s *Server) handle(r *http.Request, body []byte, now time.Time, rec *Reques
 	return resp
 }
 
-// Requests returns a copy of every request received so far, in the order
-// the server handled them.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Request, len(s.requests))
-	for i, r := range s.requests {
-		r.Body = bytes.Clone(r.Body)
-		out[i] = r
-	}
-	return out
-}
-
 // A response is an answer prepared under the lock and written after it.
 type response struct {
 	status  int
 	data    []byte // JSON body
 	allow   string // Allow header of a 405
 	cookies []*http.Cookie
+	// retryAfter is the Retry-After header of a 429, "" for none.
+	retryAfter string
 }
 
 // reply returns a response with v encoded as JSON.
@@ -215,6 +235,9 @@ func (r response) write(w http.ResponseWriter) {
 	h.Set("Content-Type", "application/json")
 	if r.allow != "" {
 		h.Set("Allow", r.allow)
+	}
+	if r.retryAfter != "" {
+		h.Set("Retry-After", r.retryAfter)
 	}
 	for _, c := range r.cookies {
 		http.SetCookie(w, c)

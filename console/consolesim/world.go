@@ -16,12 +16,14 @@ const (
 	statusAnalysisOngoing   = "analysis_ongoing"
 	statusAnalysisDone      = "analysis_done"
 	statusAnalysisFailed    = "analysis_failed"
+	statusPreparingData     = "preparing_analysis_data"
 	statusDataPrepared      = "analysis_data_prepared"
 	statusProcessingImaging = "processing_imaging"
 	statusImagingProcessed  = "imaging_processed"
 	statusSnapshotOngoing   = "snapshot_ongoing"
 	statusSnapshotTaken     = "snapshot_taken"
 	statusSnapshotDone      = "snapshot_done"
+	statusValidated         = "validated"
 	statusPurged            = "purged"
 )
 
@@ -37,7 +39,11 @@ func statusAtLeast(status, floor string) bool {
 // effect in order, and when a job ends the next one in the queue starts at
 // that very instant. Every job touches only its own application, so the
 // order in which the queues are played does not matter.
+//
+// Restarts scheduled by RestartAt at or before now happen first: they
+// touch only sessions, so their order with respect to jobs does not matter.
 func (s *Server) advance(now time.Time) {
+	s.restartBy(now)
 	for key, q := range s.queues {
 		q = s.advanceQueue(q, now)
 		if len(q) == 0 {
@@ -131,6 +137,8 @@ func (s *Server) stepStarted(j *job, step string) {
 	switch canonStep(step) {
 	case "analyze":
 		v.Status = statusAnalysisOngoing
+	case "prepare_analysis_data":
+		v.Status = statusPreparingData
 	case "process_imaging":
 		v.Status = statusProcessingImaging
 	case "snapshot":
@@ -158,15 +166,20 @@ func (s *Server) stepEnded(j *job, step string) {
 		v.Status = statusImagingProcessed
 	case "snapshot":
 		v.Status = statusSnapshotTaken
+	case "validate_snapshot":
+		v.Status = statusValidated
 	case finalStep:
-		v.Status = statusSnapshotDone
+		// Publishing keeps a validation: validated comes after snapshot_done.
+		if v.Status != statusValidated {
+			v.Status = statusSnapshotDone
+		}
 	}
 }
 
 // jobEnded applies the effects of a job's end. A job that failed or was
 // canceled leaves its version as its last finished step left it, except
-// that a cut-short analysis is marked failed and a cut-short snapshot or
-// imaging falls back to the analysis it was built on.
+// that a cut-short analysis is marked failed and a cut-short snapshot,
+// data preparation or imaging falls back to the analysis it was built on.
 func (s *Server) jobEnded(j *job) {
 	a, v := s.jobVersion(j)
 	if j.state != console.StateCompleted {
@@ -174,7 +187,7 @@ func (s *Server) jobEnded(j *job) {
 			switch v.Status {
 			case statusAnalysisOngoing:
 				v.Status = statusAnalysisFailed
-			case statusSnapshotOngoing, statusProcessingImaging:
+			case statusSnapshotOngoing, statusPreparingData, statusProcessingImaging:
 				v.Status = statusAnalysisDone
 			}
 		}

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+)
+
+// logFormat is the value of --log-format: how stderr carries progress
+// and logs.
+type logFormat string
+
+const (
+	logText logFormat = "text" // lines for people; a live view on a terminal
+	logJSON logFormat = "json" // one JSON object a line, for log collectors
+)
+
+func (f *logFormat) String() string {
+	if *f == "" {
+		return string(logText)
+	}
+	return string(*f)
+}
+
+func (f *logFormat) Set(s string) error {
+	switch v := logFormat(s); v {
+	case logText, logJSON:
+		*f = v
+		return nil
+	}
+	return fmt.Errorf("%q is not a log format: write text or json", s)
+}
+
+func (f *logFormat) Type() string { return "text|json" }
+
+// setupOutput checks the output flags and puts the command's stderr
+// behind a stderrStream, which writes JSON with --log-format json and
+// prints above a live view while one runs. It runs once flags are parsed.
+func (a *app) setupOutput() error {
+	if a.quiet && a.verbose {
+		return errors.New("-q/--quiet and -v/--verbose exclude each other")
+	}
+	s, ok := a.stderr.(*stderrStream)
+	if !ok {
+		s = &stderrStream{out: a.stderr, now: a.clock}
+		a.stderr = s
+	}
+	s.mu.Lock()
+	s.json = a.logFormat == logJSON
+	s.mu.Unlock()
+	if a.live != nil {
+		a.live.setOut(a.stderr)
+	}
+	return nil
+}
+
+// progressf prints a progress message on stderr, unless --quiet.
+func (a *app) progressf(format string, args ...any) {
+	if a.quiet {
+		return
+	}
+	fmt.Fprintf(a.stderr, format, args...)
+}
+
+// errorLine prints an error on stderr as it is, or as a JSON object of
+// level ERROR with --log-format json.
+func (a *app) errorLine(msg string) {
+	s, ok := a.stderr.(*stderrStream)
+	if !ok || !s.json {
+		fmt.Fprintln(a.stderr, msg)
+		return
+	}
+	line := jsonLine(s.now(), msg, slog.LevelError)
+	_, _ = s.write([]byte(line+"\n"), true)
+}
+
+// newLogger returns a logger that writes to stderr at level: text, or
+// JSON objects with --log-format json.
+func (a *app) newLogger(level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if a.logFormat == logJSON {
+		return slog.New(slog.NewJSONHandler(structured(a.stderr), opts))
+	}
+	return slog.New(slog.NewTextHandler(a.stderr, opts))
+}
+
+// stderrStream is the stderr of a command. Lines written to it go to out,
+// converted to JSON objects when json is set; while a live view runs,
+// they go to the view, which prints them above its live area. It is safe
+// for concurrent use. Without json and a view, writes pass as they are.
+type stderrStream struct {
+	mu      sync.Mutex
+	out     io.Writer
+	json    bool
+	now     func() time.Time
+	view    func(line string) // prints a line above the live view; nil when none runs
+	partial []byte            // the start of a line, until its newline comes
+}
+
+func (s *stderrStream) Write(p []byte) (int, error) {
+	return s.write(p, false)
+}
+
+// write writes p, which holds JSON objects already when structured.
+func (s *stderrStream) write(p []byte, structured bool) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.json && s.view == nil && len(s.partial) == 0 {
+		return s.out.Write(p)
+	}
+	s.partial = append(s.partial, p...)
+	for {
+		i := bytes.IndexByte(s.partial, '\n')
+		if i < 0 {
+			break
+		}
+		line := string(s.partial[:i])
+		s.partial = s.partial[i+1:]
+		s.line(line, structured)
+	}
+	if len(s.partial) == 0 {
+		s.partial = nil
+	}
+	return len(p), nil
+}
+
+// line writes one whole line, without its newline.
+func (s *stderrStream) line(text string, structured bool) {
+	if s.json && !structured {
+		text = jsonLine(s.now(), text, slog.LevelInfo)
+	}
+	if s.view != nil {
+		s.view(text)
+		return
+	}
+	_, _ = io.WriteString(s.out, text+"\n") // stderr gone: nowhere to tell
+}
+
+// attach makes lines go to view until detach.
+func (s *stderrStream) attach(view func(line string)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.view = view
+}
+
+// detach makes lines go to out again; a partial line written meanwhile
+// ends there.
+func (s *stderrStream) detach() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.view = nil
+	if len(s.partial) > 0 && !s.json {
+		_, _ = s.out.Write(s.partial)
+		s.partial = nil
+	}
+}
+
+// structuredWriter passes JSON lines to a stderrStream unconverted.
+type structuredWriter struct{ s *stderrStream }
+
+func (w structuredWriter) Write(p []byte) (int, error) { return w.s.write(p, true) }
+
+// structured returns a writer for lines that are JSON objects already.
+func structured(w io.Writer) io.Writer {
+	if s, ok := w.(*stderrStream); ok {
+		return structuredWriter{s}
+	}
+	return w
+}
+
+// jsonLine turns a line of text into a JSON object as slog writes them.
+// Its level comes from its prefix: "runner: warning: " and "warning: "
+// for warnings, "runner: " for errors; without one, it is level.
+func jsonLine(now time.Time, text string, level slog.Level) string {
+	msg := text
+	for _, p := range []struct {
+		prefix string
+		level  slog.Level
+	}{
+		{"runner: warning: ", slog.LevelWarn},
+		{"warning: ", slog.LevelWarn},
+		{"runner: ", slog.LevelError},
+	} {
+		if rest, ok := strings.CutPrefix(text, p.prefix); ok {
+			level, msg = p.level, rest
+			break
+		}
+	}
+	b, err := json.Marshal(struct {
+		Time  time.Time `json:"time"`
+		Level string    `json:"level"`
+		Msg   string    `json:"msg"`
+	}{now, level.String(), msg})
+	if err != nil {
+		return text
+	}
+	return string(b)
+}

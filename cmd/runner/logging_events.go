@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aipflow/runner/engine"
+)
+
+// Keys of the JSON objects of --log-format json, besides slog's time,
+// level and msg. The engine's own log lines use the same for the same
+// things.
+const (
+	keyItem     = "item"     // matrix item label; absent without matrix:
+	keyStep     = "step"     // step id
+	keyState    = "state"    // step state
+	keyProgress = "progress" // Console progress step of the job
+	keyJob      = "job_id"   // Console job GUID
+	keyAttempt  = "attempt"  // the job's submission, from 1
+	keyReason   = "reason"   // why a step waits, failed or was skipped
+	keyElapsed  = "elapsed"  // how long the step ran or waited, in ns
+
+	keyConsoleStep = "console_step" // the job step whose log holds a line
+	keyLine        = "line"         // a line of a Console job's log
+)
+
+// logEvent writes a run's event as a JSON object: "step <state>", or
+// "console step" when the job moved to another Console progress step. ran
+// is how long an ended step ran, or 0.
+func (p *progress) logEvent(e engine.Event, ran time.Duration) {
+	level, msg := slog.LevelInfo, "step "+string(e.State)
+	switch {
+	case e.State == engine.Failed || e.State == engine.Canceled || e.State == engine.UpstreamFailed:
+		level = slog.LevelWarn
+	case e.State == engine.Running && e.Progress != "":
+		msg = "console step"
+	}
+	attrs := stepAttrs(e.Item, e.Step, e.State)
+	if e.Progress != "" {
+		attrs = append(attrs, slog.String(keyProgress, e.Progress))
+	}
+	if e.JobGUID != "" {
+		attrs = append(attrs, slog.String(keyJob, e.JobGUID))
+	}
+	if e.Attempt > 0 {
+		attrs = append(attrs, slog.Int(keyAttempt, e.Attempt))
+	}
+	if e.Reason != "" {
+		attrs = append(attrs, slog.String(keyReason, e.Reason))
+	}
+	if ran > 0 {
+		attrs = append(attrs, slog.Duration(keyElapsed, ran))
+	}
+	p.record(e.Time, level, msg, attrs)
+}
+
+// logBeat writes the heartbeat of a step as a JSON object.
+func (p *progress) logBeat(now time.Time, k stepKey, s *activeStep) {
+	msg := "step still running"
+	attrs := stepAttrs(k.item, k.step, s.state)
+	if s.state == engine.Waiting {
+		msg = "step still waiting"
+		attrs = append(attrs, slog.String(keyReason, s.reason))
+	} else if s.progress != "" {
+		attrs = append(attrs, slog.String(keyProgress, s.progress))
+	}
+	attrs = append(attrs, slog.Duration(keyElapsed, now.Sub(s.since)))
+	p.record(now, slog.LevelInfo, msg, attrs)
+}
+
+func stepAttrs(item, step string, state engine.State) []slog.Attr {
+	attrs := make([]slog.Attr, 0, 8)
+	if item != "" {
+		attrs = append(attrs, slog.String(keyItem, item))
+	}
+	return append(attrs, slog.String(keyStep, step), slog.String(keyState, string(state)))
+}
+
+// record writes one JSON object at time t.
+func (p *progress) record(t time.Time, level slog.Level, msg string, attrs []slog.Attr) {
+	ctx := context.Background()
+	h := p.log.Handler()
+	if !h.Enabled(ctx, level) {
+		return
+	}
+	r := slog.NewRecord(t, level, msg, 0)
+	r.AddAttrs(attrs...)
+	_ = h.Handle(ctx, r) // stderr gone: nowhere to tell
+}
+
+// printLogLine prints a line of a Console job's log, as --follow-logs
+// shows them: text, the line as the caller formatted it, goes to stderr,
+// which prints it above the live view while one runs; with --log-format
+// json the line is a JSON object with msg "console log" and the item,
+// step, job and Console step it comes from.
+func (a *app) printLogLine(l engine.LogLine, text string) {
+	s, ok := a.stderr.(*stderrStream)
+	if !ok || !s.json {
+		fmt.Fprintln(a.stderr, text)
+		return
+	}
+	attrs := make([]slog.Attr, 0, 6)
+	if l.Item != "" {
+		attrs = append(attrs, slog.String(keyItem, l.Item))
+	}
+	attrs = append(attrs, slog.String(keyStep, l.Step), slog.String(keyJob, l.JobGUID),
+		slog.String(keyConsoleStep, l.ConsoleStep), slog.String(keyLine, l.Text))
+	a.newLogger(slog.LevelInfo).LogAttrs(context.Background(), slog.LevelInfo, "console log", attrs...)
+}

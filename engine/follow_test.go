@@ -1,0 +1,169 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aipflow/runner/engine"
+)
+
+// logLines records what a run hands to OnLog.
+type logLines struct {
+	mu  sync.Mutex
+	all []engine.LogLine
+}
+
+func (l *logLines) add(line engine.LogLine) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.all = append(l.all, line)
+}
+
+const followed = `version: 1
+name: followed
+matrix:
+  items: [app1, app2]
+steps:
+  find:
+    query: application
+    with: {name: "${{ item }}"}
+  deliver:
+    job: add_version
+    with: {appGuid: "${{ steps.find.outputs.appGuid }}", sourcePath: "sources:x",
+           endStep: deliver_version, extensionAutoConfigEnabled: "false"}
+`
+
+// Every line of every Console step's main log reaches OnLog once, with
+// the workflow step and matrix item, steps in the job's order and lines in
+// the log's order, and all of them before the step's end is told.
+func TestFollowLogsInOrder(t *testing.T) {
+	w := newSlowWorld(t, 15*time.Millisecond, "app1", "app2")
+	var lines logLines
+	var order []string // "log" and "end" per item, in the order told
+	var orderMu sync.Mutex
+	res, _ := w.run(t, context.Background(), followed, nil, func(o *engine.Options) {
+		o.OnLog = func(l engine.LogLine) {
+			lines.add(l)
+			orderMu.Lock()
+			order = append(order, l.Item+" log")
+			orderMu.Unlock()
+		}
+		obs := o.Observer
+		o.Observer = func(e engine.Event) {
+			obs(e)
+			if e.Step == "deliver" && e.State.Ended() {
+				orderMu.Lock()
+				order = append(order, e.Item+" end")
+				orderMu.Unlock()
+			}
+		}
+	})
+	steps := []string{"unzip_source", "code_scanner", "add_version", "create_package",
+		"attach_package_to_version", "deliver_version"}
+	for _, it := range res.Items {
+		if it.Steps[1].State != engine.Completed {
+			t.Fatalf("item %s: deliver %s", it.Label, it.Steps[1].State)
+		}
+		var got []string
+		for _, l := range lines.all {
+			if l.Item != it.Label {
+				continue
+			}
+			if l.Step != "deliver" || l.JobGUID != it.Steps[1].JobGUID {
+				t.Errorf("line %+v, want step deliver of job %s", l, it.Steps[1].JobGUID)
+			}
+			got = append(got, l.ConsoleStep+": "+strings.Fields(l.Text)[0]+" "+
+				strings.Join(strings.Fields(l.Text)[1:3], " "))
+		}
+		var want []string
+		for _, s := range steps {
+			// The client masks the world's API key, "k", in log lines.
+			masked := strings.ReplaceAll(s, "k", "[redacted]")
+			want = append(want, s+": INFO step "+masked, s+": INFO job "+it.Steps[1].JobGUID,
+				s+": INFO step "+masked)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("item %s: lines\n%s\nwant\n%s", it.Label, strings.Join(got, "\n"),
+				strings.Join(want, "\n"))
+		}
+	}
+	for _, item := range []string{"app1", "app2"} {
+		last := slices.Index(order, item+" end")
+		if last < 0 || slices.Contains(order[last:], item+" log") {
+			t.Errorf("item %s: a log line came after the step ended: %v", item, order)
+		}
+	}
+}
+
+// countingLogs counts ReadLog calls and may fail them all.
+type countingLogs struct {
+	engine.JobService
+	calls atomic.Int32
+	fail  bool
+}
+
+func (c *countingLogs) ReadLog(ctx context.Context, guid, step string,
+	cur engine.LogCursor) (engine.LogPage, error) {
+	c.calls.Add(1)
+	if c.fail {
+		return engine.LogPage{}, errors.New("logs unavailable")
+	}
+	return c.JobService.ReadLog(ctx, guid, step, cur)
+}
+
+const longBackup = `version: 1
+name: backup
+steps:
+  backup:
+    job: BACKUP
+    poll: 20s
+    with: {appGuid: "%s"}
+`
+
+// The logs of a job are read no more often than its status is polled,
+// plus once at its end.
+func TestFollowLogsKeepsToPollInterval(t *testing.T) {
+	w := newSlowWorld(t, 300*time.Millisecond, "app1")
+	jobs := &countingLogs{JobService: w.jobs}
+	var lines logLines
+	start := time.Now()
+	res, _ := w.run(t, context.Background(), fmt.Sprintf(longBackup, w.apps["app1"]), nil,
+		func(o *engine.Options) {
+			o.Jobs, o.OnLog, o.Speed = jobs, lines.add, 1000 // polls every 20 ms
+		})
+	elapsed := time.Since(start)
+	wantStates(t, res, map[string]string{"backup": "completed"})
+	limit := int32(elapsed/(20*time.Millisecond)) + 2
+	if n := jobs.calls.Load(); n > limit || n < 2 {
+		t.Errorf("%d log reads in %v, want at most one per 20 ms poll and the last: %d",
+			n, elapsed, limit)
+	}
+	if len(lines.all) != 3 {
+		t.Errorf("%d lines, want the step's 3", len(lines.all))
+	}
+}
+
+// Failed log reads leave the job's outcome alone, and stop after a few.
+func TestFollowLogsErrorsDoNotFailStep(t *testing.T) {
+	w := newSlowWorld(t, 100*time.Millisecond, "app1")
+	jobs := &countingLogs{JobService: w.jobs, fail: true}
+	var lines logLines
+	res, _ := w.run(t, context.Background(), fmt.Sprintf(longBackup, w.apps["app1"]), nil,
+		func(o *engine.Options) {
+			o.Jobs, o.OnLog, o.Speed = jobs, lines.add, 4000 // polls every 5 ms
+		})
+	wantStates(t, res, map[string]string{"backup": "completed"})
+	if n := jobs.calls.Load(); n != 5 {
+		t.Errorf("%d failed log reads, want 5 before giving up", n)
+	}
+	if len(lines.all) != 0 {
+		t.Errorf("lines %v from a failing log", lines.all)
+	}
+}
