@@ -1,6 +1,7 @@
 // Package console is a client for the REST API of CAST AIP Console 1.x:
 // it schedules Console jobs (POST /api/jobs), polls them until they end,
-// cancels them, and looks up applications, versions and nodes.
+// cancels them, reads the logs of their steps, uploads source archives in
+// chunks, and looks up applications, versions and nodes.
 //
 // The client behaves like CAST's official Java client (the v1 line of
 // com.castsoftware.aip.console.tools): it sends the API key in X-API-KEY

@@ -7,7 +7,8 @@
 //   - the simulator of package consolesim, served over HTTP in the test
 //     process (the default, and what make test runs);
 //   - a real Console 1.x, when AIP_CONSOLE_URL and AIP_CONSOLE_API_KEY are
-//     set (and AIP_CONSOLE_USER for Basic auth). make contract runs them so.
+//     set (with AIP_CONSOLE_USER for Basic auth, AIP_CONSOLE_CA_FILE for a
+//     company CA). make contract runs them so.
 //
 // A user with a Console can thus check that the simulator answers like it:
 // a test that passes against the simulator and fails against the Console

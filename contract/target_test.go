@@ -2,6 +2,8 @@ package contract
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -26,6 +28,7 @@ type target struct {
 	name      string // "simulator" or the Console's URL
 	url       string
 	key, user string
+	caFile    string        // PEM certificates to trust besides the system's
 	live      bool          // a real Console
 	write     bool          // state-changing calls are allowed
 	jobWithin time.Duration // bound of one job's run
@@ -47,7 +50,7 @@ func newTarget(t *testing.T) target {
 		}
 		return target{
 			name: u, url: strings.TrimSuffix(u, "/"), key: k, user: os.Getenv("AIP_CONSOLE_USER"),
-			live: true, write: os.Getenv("CONTRACT_WRITE") == "1", jobWithin: within,
+			caFile: os.Getenv("AIP_CONSOLE_CA_FILE"), live: true, write: os.Getenv("CONTRACT_WRITE") == "1", jobWithin: within,
 		}
 	}
 	sim := consolesim.New(consolesim.Options{APIKey: simKey, StepTime: 5 * time.Millisecond})
@@ -69,7 +72,9 @@ func (tg target) needWrite(t *testing.T) {
 // client returns runner's Console client for the target.
 func (tg target) client(t *testing.T) *console.Client {
 	t.Helper()
-	c, err := console.New(console.Options{BaseURL: tg.url, APIKey: console.Secret(tg.key), User: tg.user})
+	c, err := console.New(console.Options{
+		BaseURL: tg.url, APIKey: console.Secret(tg.key), User: tg.user, CAFile: tg.caFile,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +95,22 @@ func (tg target) wire(t *testing.T) *wire {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &wire{t: t, tg: tg, hc: &http.Client{Jar: jar, Timeout: time.Minute}}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if tg.caFile != "" {
+		pem, err := os.ReadFile(tg.caFile)
+		if err != nil {
+			t.Fatalf("AIP_CONSOLE_CA_FILE: %v", err)
+		}
+		roots, err := x509.SystemCertPool()
+		if err != nil {
+			roots = x509.NewCertPool()
+		}
+		if !roots.AppendCertsFromPEM(pem) {
+			t.Fatalf("AIP_CONSOLE_CA_FILE %s holds no PEM certificate", tg.caFile)
+		}
+		tr.TLSClientConfig = &tls.Config{RootCAs: roots}
+	}
+	return &wire{t: t, tg: tg, hc: &http.Client{Jar: jar, Timeout: time.Minute, Transport: tr}}
 }
 
 // call sends one request with the target's credentials and, on a state-
