@@ -6,8 +6,10 @@ DEMO    := workflows/backup-analyze-consolidate.yaml
 
 .PHONY: build demo test contract bench clean
 
+# -buildvcs=auto stamps the commit that runner version prints, even where
+# GOFLAGS turns stamping off; without git it stamps nothing.
 build:
-	$(GO) build -o $(BIN) ./cmd/runner
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/runner
 
 # The main job: a real workflow against the built-in Console simulator.
 demo: build
