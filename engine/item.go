@@ -28,7 +28,14 @@ func (c *compiler) checkItems(m *schema.Matrix) *itemShape {
 	}
 	first := m.Items[0]
 	shape := &itemShape{scalar: first.Value != nil, fields: fieldSet(first)}
+	seen := map[string]schema.Pos{itemKey(first): first.Pos}
 	for _, it := range m.Items[1:] {
+		if at, ok := seen[itemKey(it)]; ok {
+			c.errorf(it.Pos, "matrix item repeats the item of line %d: it would run "+
+				"every job of the workflow a second time", at.Line)
+			continue
+		}
+		seen[itemKey(it)] = it.Pos
 		switch {
 		case (it.Value != nil) != shape.scalar:
 			c.errorf(it.Pos, "matrix item: mixes single values and mappings; "+
@@ -65,6 +72,20 @@ func (s *itemShape) resolve(path []string) string {
 		return "item has no field " + quoteSuggest(path[1], keys(s.fields))
 	}
 	return ""
+}
+
+// itemKey identifies an item by its value, or by its fields whatever
+// their order.
+func itemKey(it *schema.MatrixItem) string {
+	if it.Value != nil {
+		return it.Value.Text
+	}
+	parts := make([]string, len(it.Fields))
+	for i, f := range it.Fields {
+		parts[i] = f.Name + "=" + f.Value.Text
+	}
+	sort.Strings(parts)
+	return "\x00" + strings.Join(parts, "\x00")
 }
 
 func fieldSet(it *schema.MatrixItem) map[string]bool {
