@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/builtin"
 	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 
@@ -136,7 +138,11 @@ func (c *compiler) compile(src string, pos schema.Pos, where string, cond bool) 
 	}()
 	tree, err := parser.Parse(src)
 	if err != nil {
-		c.errorf(pos, "%s: %s", where, firstLine(err.Error()))
+		msg := firstLine(err.Error())
+		if m := wordOperator.FindStringSubmatch(msg); m != nil {
+			msg = fmt.Sprintf("%s is an operator, not a function: write a %s b", m[1], m[1])
+		}
+		c.errorf(pos, "%s: %s", where, msg)
 		return nil
 	}
 	p = &program{src: src}
@@ -167,10 +173,11 @@ func (c *compiler) checkRefs(root ast.Node, pos schema.Pos, where string, p *pro
 	ast.Walk(&root, v)
 	seen := map[string]bool{}
 	for _, call := range v.calls {
-		for _, fn := range statusFuncs {
-			if call == fn {
-				p.callsFn = true
-			}
+		if slices.Contains(statusFuncs, call) {
+			p.callsFn = true
+		} else if !slices.Contains(functionNames, call) && !seen[call] {
+			seen[call] = true
+			c.errorf(pos, "%s: unknown function %s", where, quoteSuggest(call, functionNames))
 		}
 	}
 	for _, path := range v.paths {
@@ -186,6 +193,20 @@ func (c *compiler) checkRefs(root ast.Node, pos schema.Pos, where string, p *pro
 		}
 	}
 }
+
+// wordOperator matches expr's message for an operator written like a
+// function call, as in startsWith(a, "x").
+var wordOperator = regexp.MustCompile(`^unexpected token Operator\("(startsWith|endsWith|contains|matches)"\)`)
+
+// functionNames are the functions an expression may call: the status
+// functions and expr's built-ins.
+var functionNames = func() []string {
+	names := slices.Clone(statusFuncs)
+	for _, f := range builtin.Builtins {
+		names = append(names, f.Name)
+	}
+	return names
+}()
 
 // refVisitor collects identifier paths such as steps.find.outputs.appGuid
 // and the names of called functions.
