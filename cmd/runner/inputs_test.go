@@ -53,7 +53,7 @@ func TestReadInputs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := readInputs(writeFile(t, tt.file, tt.content), tt.flags)
+			got, _, err := readInputs(writeFile(t, tt.file, tt.content), tt.flags)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,7 +80,7 @@ func TestReadInputsErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			file := writeFile(t, "in.yaml", tt.content)
-			_, err := readInputs(file, nil)
+			_, _, err := readInputs(file, nil)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %v, want one containing %q", err, tt.want)
 			}
@@ -89,7 +89,7 @@ func TestReadInputsErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := readInputs(filepath.Join(t.TempDir(), "missing.yaml"), nil); err == nil ||
+	if _, _, err := readInputs(filepath.Join(t.TempDir(), "missing.yaml"), nil); err == nil ||
 		!strings.Contains(err.Error(), "missing.yaml") {
 		t.Errorf("missing file: error %v, want one naming it", err)
 	}
@@ -124,5 +124,30 @@ func TestRunReadsInputsFile(t *testing.T) {
 	}
 	if _, ok := c.jobPosts(t)["BACKUP"]; !ok {
 		t.Error("no BACKUP posted: -i backup=true did not override the file")
+	}
+}
+
+// TestInputsFileErrorsPointIntoTheFile checks that a complaint about an
+// input an inputs file sets names the file, line and column of the entry,
+// and that an input -i overrides is blamed on the flag instead.
+func TestInputsFileErrorsPointIntoTheFile(t *testing.T) {
+	file := writeFile(t, "inputs.yaml", "app: demo-app\nbackupp: true\nbackup: maybe\n")
+	r := runCLI(t, nil, "plan", mainWorkflow, "--inputs", file)
+	if r.code != exitInvalid {
+		t.Fatalf("exit %d, want %d\n%s", r.code, exitInvalid, r.stderr)
+	}
+	for _, want := range []string{
+		"--inputs " + file + `:2:1: input "backupp": not declared`,
+		"--inputs " + file + `:3:1: input "backup": "maybe" is not a boolean`,
+	} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+
+	r = runCLI(t, nil, "plan", mainWorkflow, "--inputs", file, "-i", "backup=perhaps")
+	if want := `input "backup": "perhaps" is not a boolean`; !strings.Contains(r.stderr, want) ||
+		strings.Contains(r.stderr, ":3:1: input \"backup\"") {
+		t.Errorf("an input -i sets is blamed on the file:\n%s", r.stderr)
 	}
 }

@@ -38,7 +38,7 @@ func TestReadInputsRefusesFiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := readInputs(tt.file, nil)
+			_, _, err := readInputs(tt.file, nil)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %v, want one containing %q", err, tt.want)
 			}

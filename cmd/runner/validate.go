@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -63,7 +64,7 @@ func (a *app) load(file string) (*engine.Plan, error) {
 // prepare loads and plans a workflow file and resolves its inputs from
 // --inputs and -i flags. Problems are printed as load prints them.
 func (a *app) prepare(file string, flags []string) (*engine.Plan, map[string]any, error) {
-	given, err := readInputs(a.inputsFile, flags)
+	given, where, err := readInputs(a.inputsFile, flags)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -73,10 +74,29 @@ func (a *app) prepare(file string, flags []string) (*engine.Plan, map[string]any
 	}
 	inputs, err := engine.ResolveInputs(p.Workflow, given)
 	if err != nil {
-		a.printErrors(err)
+		a.printErrors(placeInputErrors(err, where))
 		return nil, nil, withCode(exitInvalid, nil)
 	}
 	return p, inputs, nil
+}
+
+// placeInputErrors prefixes each error about an input that an inputs file
+// set with where the file sets it.
+func placeInputErrors(err error, where map[string]string) error {
+	joined, ok := err.(interface{ Unwrap() []error })
+	if !ok || len(where) == 0 {
+		return err
+	}
+	errs := joined.Unwrap()
+	placed := make([]error, len(errs))
+	for i, e := range errs {
+		placed[i] = e
+		var ie *engine.InputError
+		if errors.As(e, &ie) && where[ie.Name] != "" {
+			placed[i] = fmt.Errorf("%s: %w", where[ie.Name], e)
+		}
+	}
+	return errors.Join(placed...)
 }
 
 // printErrors prints each error of a joined error on its own line.
