@@ -47,3 +47,32 @@ outputs:
 		t.Errorf("outputs same=%v differs=%v, want true and true", out["same"], out["differs"])
 	}
 }
+
+// TestFailedJobHasNoResultOutputs checks that a failed job's outputs
+// describe the job but name nothing it made: an analysis that failed at
+// its snapshot took none, so snapshotName is nil.
+func TestFailedJobHasNoResultOutputs(t *testing.T) {
+	w := newWorld(t, "app1")
+	version := w.sim.AddVersion(w.apps["app1"], "v1", "delivered")
+	w.sim.FailJob("analyze", "snapshot")
+	src := `version: 1
+name: failed-outputs
+inputs: {app: {type: string}, version: {type: string}}
+steps:
+  analyze:
+    job: analyze
+    with: {appGuid: "${{ inputs.app }}", versionGuid: "${{ inputs.version }}", snapshotName: snap-1}
+outputs:
+  snapshot: "${{ steps.analyze.outputs.snapshotName ?? 'none' }}"
+  failedAt: "${{ steps.analyze.outputs.failureStep }}"
+`
+	res, _ := w.run(t, context.Background(), src,
+		map[string]string{"app": w.apps["app1"], "version": version})
+	wantStates(t, res, map[string]string{"analyze": "failed"})
+	if got := res.Outputs["snapshot"]; got != "none" {
+		t.Errorf("outputs.snapshot = %v, want none: the failed analysis took no snapshot", got)
+	}
+	if got := res.Outputs["failedAt"]; got != "snapshot" {
+		t.Errorf("outputs.failedAt = %v, want snapshot", got)
+	}
+}

@@ -9,6 +9,8 @@ import (
 
 // jobOutputs are the outputs of every job step, plus those the job type
 // takes from the parameters it was sent (versionName, backupName, ...).
+// Those name what the job made, so they stay nil unless it completed: a
+// failed analysis took no snapshot, whatever its snapshotName was.
 func jobOutputs(jt *schema.JobType, start JobStart, st JobStatus,
 	req map[string]string) map[string]any {
 	params := make(map[string]any, len(req))
@@ -25,9 +27,13 @@ func jobOutputs(jt *schema.JobType, start JobStart, st JobStatus,
 		"appName":      orNil(first(st.AppName, req["appName"])),
 		"parameters":   params,
 	}
+	made := st.State == "completed"
 	for _, name := range jt.Outputs {
 		if _, ok := out[name]; !ok {
-			out[name] = orNil(req[name])
+			out[name] = nil
+			if made {
+				out[name] = orNil(req[name])
+			}
 		}
 	}
 	return out

@@ -44,7 +44,7 @@ func (f *connFlags) register(fs *pflag.FlagSet) {
 		"run against a Console simulator started in this process, with demo applications")
 	fs.Float64Var(&f.speed, "speed", 0,
 		"how many times faster than real time the Console runs, for a simulator: divides\n"+
-			"poll intervals and timeouts (default 100 with --simulate, else 1)")
+			"poll intervals, timeouts and retry delays (default 100 with --simulate, else 1)")
 }
 
 // registerSettings adds the flags of the connection settings to fs.
@@ -100,10 +100,11 @@ func (a *app) connect(ctx context.Context, f *connFlags) (*conn, error) {
 		}
 	}
 	c := &conn{speed: f.speed, close: func() {}}
+	given := f.fs != nil && f.fs.Changed("speed")
 	switch {
-	case c.speed == 0 && f.simulate:
+	case !given && f.simulate:
 		c.speed = 100
-	case c.speed == 0:
+	case !given:
 		c.speed = 1
 	default:
 		if err := checkSpeed(c.speed); err != nil {

@@ -28,6 +28,8 @@ func TestConnectionSettingsExit2(t *testing.T) {
 			"--speed -Inf: must be a number of at least 1"},
 		{"speed below 1", c.env(testKey), []string{"--speed", "0.5"},
 			"--speed 0.5: must be a number of at least 1"},
+		{"speed 0", c.env(testKey), []string{"--speed", "0"},
+			"--speed 0: must be a number of at least 1"},
 		{"speed NaN with simulate", nil, []string{"--simulate", "--speed", "nan"},
 			"--speed NaN: must be a number of at least 1"},
 		{"simulate and console-url", nil, []string{"--simulate", "--console-url", c.url},
