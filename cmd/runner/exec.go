@@ -125,7 +125,13 @@ func (a *app) execute(ctx context.Context, p *engine.Plan, c *conn, f *execFlags
 		meta.Resumed = len(opts.Resume.Resumed) + 1
 	}
 	err = a.outcome(ctx, opts.RunID, res)
-	if err != nil && res.JournalErr == nil {
+	switch {
+	case err == nil || res.JournalErr != nil:
+	case f.conn.simulate && a.simulator == nil:
+		// The simulator ended with this process, and with it every job
+		// the run knew: there is nothing to resume against.
+		err = addToError(err, "the simulator of --simulate ended with it: run it again to retry")
+	default:
 		err = resumeHint(err, opts.RunID, f.stateDir)
 	}
 	// A report that cannot be written is told, but it does not change the
@@ -153,15 +159,21 @@ func (a *app) outcome(ctx context.Context, runID string, res *engine.Result) err
 // resumeHint adds to the error of a run that did not succeed how to go
 // on with it.
 func resumeHint(err error, runID, stateDir string) error {
-	var ee *exitError
-	if !errors.As(err, &ee) || ee.err == nil {
-		return err
-	}
 	cmd := "runner resume " + runID
 	if stateDir != defaultStateDir {
 		cmd += " --state-dir " + stateDir
 	}
-	return withCode(ee.code, fmt.Errorf("%w; resume it with: %s", ee.err, cmd))
+	return addToError(err, "resume it with: "+cmd)
+}
+
+// addToError appends a sentence to the message of an exit error, keeping
+// its exit code.
+func addToError(err error, more string) error {
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.err == nil {
+		return err
+	}
+	return withCode(ee.code, fmt.Errorf("%w; %s", ee.err, more))
 }
 
 // writeReports writes the --report and --junit files, if asked for.

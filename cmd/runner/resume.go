@@ -74,6 +74,10 @@ func (a *app) resume(ctx context.Context, id string, f *resumeFlags) error {
 	if err := f.check(); err != nil {
 		return err
 	}
+	if f.conn.simulate && a.simulator == nil {
+		return withCode(exitInvalid, fmt.Errorf("--simulate: a simulator started now knows "+
+			"no job of run %s; resume it against the Console it ran against", id))
+	}
 	j, err := loadRun(engine.Store{Dir: f.stateDir}, id)
 	if err != nil {
 		return err
