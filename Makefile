@@ -27,7 +27,7 @@ test:
 contract:
 	$(GO) test -count=1 -v ./contract
 
-# Measured performance (DESIGN.md, "Benchmarks"): the Go benchmarks, then
+# Measured performance (bench/main.go says what and why): the Go benchmarks, then
 # one table of measurements against their targets. go-task, the peer of
 # the plan measurements, is installed into bin/bench, not go.mod.
 TASK     := bin/bench/task

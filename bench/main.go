@@ -1,6 +1,6 @@
 // Command bench measures the runner and prints one table: each row a
 // measurement, its target and whether the target is met. `make bench`
-// builds the runner and go-task and runs it; see DESIGN.md, "Benchmarks".
+// builds the runner and go-task and runs it.
 //
 // It measures three things:
 //

@@ -12,7 +12,7 @@
 //
 // Failed requests are retried with a jittered exponential backoff
 // ([RetryOptions]): reads and the cancel request after transport errors
-// and 429/502/503/504, a job submission only when the answer proves the
+// and 429/500/502/503/504, a job submission only when the answer proves the
 // Console did not act on it, so that no job is submitted twice. A
 // Retry-After header holds every request of the Client, whatever the
 // goroutine, until the pause is over. A call refused with 401 or 403

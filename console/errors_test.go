@@ -85,13 +85,14 @@ func TestStatusErrors(t *testing.T) {
 		{
 			name:    "500 JSON without message",
 			handler: fixed(500, "application/json", `{"error":"Internal Server Error"}`),
-			want:    "console: GET /api/: HTTP 500 Internal Server Error: Internal Server Error",
+			want:    "console: GET /api/: HTTP 500 Internal Server Error: Internal Server Error (after 4 attempts)",
 			ct:      "application/json",
 		},
 		{
 			name:    "500 body echoing the key",
 			handler: fixed(500, "text/plain", "bad header X-API-KEY: "+testKey),
-			want:    "console: GET /api/: HTTP 500 Internal Server Error: bad header X-API-KEY: [redacted]",
+			want: "console: GET /api/: HTTP 500 Internal Server Error: bad header X-API-KEY: [redacted]" +
+				" (after 4 attempts)",
 			ct:      "text/plain",
 		},
 	}

@@ -22,18 +22,19 @@ const (
 )
 
 // RetryOptions bounds how a Client repeats a request that failed for a
-// reason that may pass: a transport error, or HTTP 429, 502, 503 or 504.
-// The zero value uses the defaults.
+// reason that may pass: a transport error, or HTTP 429, 500, 502, 503 or
+// 504. The zero value uses the defaults.
 //
 // Which failures are retried depends on the method. GET, HEAD, PUT (the
 // cancel request) and DELETE are idempotent and retried after any of
 // them. A POST or PATCH is retried only when the failure proves that the
 // Console did not act on it: 429, 503, or a transport error before a
 // connection was made (refused connection, DNS failure). After a timeout,
-// a connection lost once the request was sent, or a proxy's 502 or 504,
-// the call fails with an error matching ErrOutcomeUnknown instead, since
-// sending it again could create a second job. Other statuses, 4xx
-// included, and certificate errors are never retried.
+// a connection lost once the request was sent, a 500 (the Console may
+// have failed after creating the job) or a proxy's 502 or 504, the call
+// fails with an error matching ErrOutcomeUnknown instead, since sending
+// it again could create a second job. Other statuses, 4xx included, and
+// certificate errors are never retried.
 type RetryOptions struct {
 	// MaxAttempts is how many times one call sends its request at most,
 	// the first time included. Default 4; 1 turns retries off.
@@ -150,7 +151,7 @@ func verdict(ctx context.Context, cl call, err error) (bool, error) {
 		switch se.Status {
 		case http.StatusTooManyRequests, http.StatusServiceUnavailable:
 			return true, err
-		case http.StatusBadGateway, http.StatusGatewayTimeout:
+		case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
 			if idem {
 				return true, err
 			}

@@ -84,11 +84,11 @@ func xsrf(w http.ResponseWriter, r *http.Request) bool {
 const submitted = `{"jobGuid":"` + jobGUID + `"}`
 
 // TestRetryIdempotent checks that GET and the cancel PUT are retried on
-// 429, 502, 503, 504 and transport errors, and then succeed.
+// 429, 500, 502, 504 and transport errors, and then succeed.
 func TestRetryIdempotent(t *testing.T) {
 	t.Parallel()
 	var rec recorder
-	faults := []int{503, 502, 429, 504}
+	faults := []int{500, 502, 429, 504} // 503: TestPostRetriedWhenNotProcessed
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if xsrf(w, r) {
 			return
@@ -167,11 +167,11 @@ func TestRetryBounds(t *testing.T) {
 	}
 }
 
-// TestNoRetryOnOtherStatuses checks that 4xx and 500 answers are final,
-// for reads and for job submissions.
+// TestNoRetryOnOtherStatuses checks that 4xx answers are final, for reads
+// and for job submissions.
 func TestNoRetryOnOtherStatuses(t *testing.T) {
 	t.Parallel()
-	for _, status := range []int{400, 404, 409, 422, 500} {
+	for _, status := range []int{400, 404, 409, 422} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
 			t.Parallel()
 			var rec recorder
@@ -306,6 +306,9 @@ func TestPostNotResent(t *testing.T) {
 		{"504", func(w http.ResponseWriter, r *http.Request) {
 			reply(w, 504, "text/plain", "upstream timed out")
 		}, 0, nil, "HTTP 504 Gateway Timeout: upstream timed out"},
+		{"500", func(w http.ResponseWriter, r *http.Request) {
+			reply(w, 500, "application/json", `{"message":"NullPointerException"}`)
+		}, 0, nil, "HTTP 500 Internal Server Error: NullPointerException"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

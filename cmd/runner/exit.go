@@ -6,7 +6,7 @@ import (
 	"io"
 )
 
-// Exit codes; DESIGN.md and the README list them for users.
+// Exit codes; the README lists them for users.
 const (
 	exitOK          = 0   // success, skipped steps and ignored failures included
 	exitFailed      = 1   // a step failed, was canceled or timed out
