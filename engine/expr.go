@@ -12,6 +12,11 @@ import (
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/builtin"
+	"github.com/expr-lang/expr/checker"
+	exprcompiler "github.com/expr-lang/expr/compiler"
+	"github.com/expr-lang/expr/conf"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/optimizer"
 	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 
@@ -81,6 +86,34 @@ type compiler struct {
 	file  string
 	scope *scope
 	errs  []error
+
+	// confs are the expr configurations of templates ([0]) and conditions
+	// ([1]), made on first use and shared by every expression of the
+	// workflow: making one per expression cost most of the time of Build.
+	confs [2]*conf.Config
+}
+
+// config returns the expr configuration of the workflow's conditions
+// (cond) or templates.
+func (c *compiler) config(cond bool) *conf.Config {
+	i := 0
+	if cond {
+		i = 1
+	}
+	if c.confs[i] == nil {
+		opts := append([]expr.Option{expr.Env(c.scope.env())}, checkedArith...)
+		opts = append(opts, nilSafeEquality...)
+		if cond {
+			opts = append(opts, expr.AsBool())
+		}
+		cfg := conf.CreateNew()
+		for _, opt := range opts {
+			opt(cfg)
+		}
+		cfg.Check()
+		c.confs[i] = cfg
+	}
+	return c.confs[i]
 }
 
 func (c *compiler) errorf(pos schema.Pos, format string, args ...any) {
@@ -136,7 +169,8 @@ func (c *compiler) compile(src string, pos schema.Pos, where string, cond bool) 
 			p = nil
 		}
 	}()
-	tree, err := parser.Parse(src)
+	cfg := c.config(cond)
+	tree, err := parser.ParseWithConfig(src, cfg)
 	if err != nil {
 		msg := firstLine(err.Error())
 		if m := wordOperator.FindStringSubmatch(msg); m != nil {
@@ -151,18 +185,30 @@ func (c *compiler) compile(src string, pos schema.Pos, where string, cond bool) 
 	if len(c.errs) > n {
 		return nil
 	}
-	opts := append([]expr.Option{expr.Env(c.scope.env(p.steps))}, checkedArith...)
-	opts = append(opts, nilSafeEquality...)
-	if cond {
-		opts = append(opts, expr.AsBool())
-	}
-	prog, err := expr.Compile(src, opts...)
+	// What expr.Compile does, on the tree already parsed and with the
+	// workflow's configuration.
+	prog, err := compileTree(tree, cfg)
 	if err != nil {
 		c.errorf(pos, "%s: %s", where, firstLine(err.Error()))
 		return nil
 	}
 	p.prog = prog
 	return p
+}
+
+// compileTree checks, optimizes and compiles a parsed expression.
+func compileTree(tree *parser.Tree, cfg *conf.Config) (*vm.Program, error) {
+	if _, err := new(checker.Checker).PatchAndCheck(tree, cfg); err != nil {
+		return nil, err
+	}
+	if err := optimizer.Optimize(&tree.Node, cfg); err != nil {
+		var fe *file.Error
+		if errors.As(err, &fe) {
+			return nil, fe.Bind(tree.Source)
+		}
+		return nil, err
+	}
+	return exprcompiler.Compile(tree, cfg)
 }
 
 // checkRefs resolves every identifier path of the expression against the

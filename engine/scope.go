@@ -72,10 +72,10 @@ func stepOutputs(st *schema.Step) []string {
 
 // env describes the environment to expr, strictly: a name it does not
 // list fails to compile, and so does an operation on the wrong types, such
-// as a string compared with a number or an if: that is not boolean. Only
-// the steps an expression reads are listed: expr walks the whole
-// description on every compile, and a workflow may have thousands of steps.
-func (s *scope) env(ids []string) types.Map {
+// as a string compared with a number or an if: that is not boolean. It is
+// made once per workflow: expr walks the whole description when a
+// configuration is made, and a workflow may have thousands of steps.
+func (s *scope) env() types.Map {
 	if s.base == nil {
 		inputs := types.Map{}
 		for name, typ := range s.inputs {
@@ -99,7 +99,7 @@ func (s *scope) env(ids []string) types.Map {
 		env[k] = v
 	}
 	steps := types.Map{}
-	for _, id := range ids {
+	for id := range s.steps {
 		o := types.Map{}
 		for name := range s.steps[id] {
 			o[name] = outputType(name)
