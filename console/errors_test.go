@@ -93,7 +93,7 @@ func TestStatusErrors(t *testing.T) {
 			handler: fixed(500, "text/plain", "bad header X-API-KEY: "+testKey),
 			want: "console: GET /api/: HTTP 500 Internal Server Error: bad header X-API-KEY: [redacted]" +
 				" (after 4 attempts)",
-			ct:      "text/plain",
+			ct: "text/plain",
 		},
 	}
 	for _, tt := range tests {

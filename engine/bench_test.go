@@ -45,7 +45,8 @@ func (instantJobs) WaitJob(context.Context, string, time.Duration,
 }
 
 // BenchmarkRun runs the layered workflow against jobs that end at once:
-// every step locks the one application "app", so the steps queue for it.
+// every step locks the one application the workflow names, so the steps
+// queue for it.
 // With /journal, the run keeps its journal, synced at every change.
 func BenchmarkRun(b *testing.B) {
 	for _, n := range []int{100, 1000} {

@@ -100,7 +100,8 @@ func compileCondition(t *testing.T, cond string) *program {
 		return nil
 	}
 	src := "version: 1\nname: table\ninputs: {flag: {type: boolean}}\nsteps:\n" +
-		"  s:\n    job: BACKUP\n    if: \"" + cond + "\"\n    with: {appGuid: x}\n"
+		"  s:\n    job: BACKUP\n    if: \"" + cond + "\"\n" +
+		"    with: {appGuid: 00000000-0000-0000-0000-000000000001}\n"
 	wf, err := schema.Parse("table.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)

@@ -192,7 +192,7 @@ steps:
   big:
     job: BACKUP
     if: inputs.n * inputs.n > 0
-    with: {appGuid: a}
+    with: {appGuid: 00000000-0000-0000-0000-000000000001}
 `)
 	s := p.DryRun(map[string]any{"n": math.MaxInt}, dryNow).Steps[0]
 	if s.If.Outcome != engine.WouldFail {

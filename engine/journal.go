@@ -103,6 +103,7 @@ type JournalStep struct {
 	Ignored           bool          `json:"ignored,omitempty"`
 	Detached          bool          `json:"detached,omitempty"`
 	CancelUnconfirmed bool          `json:"cancelUnconfirmed,omitempty"`
+	SubmitUnknown     bool          `json:"submitUnknown,omitempty"`
 }
 
 // A JournalError is a journal file that cannot be read or written.
@@ -284,6 +285,7 @@ func journalStep(sr *StepResult, with map[string]string) JournalStep {
 		Attempts: sr.Attempts, JobGUID: sr.JobGUID, Started: sr.Started, Ended: sr.Ended,
 		With: with, Request: sr.Request, Outputs: sr.Outputs, ConsoleSteps: sr.ConsoleSteps,
 		Ignored: sr.Ignored, Detached: sr.Detached, CancelUnconfirmed: sr.CancelUnconfirmed,
+		SubmitUnknown: sr.SubmitUnknown,
 	}
 }
 
@@ -294,7 +296,7 @@ func (js *JournalStep) result() *StepResult {
 		Attempts: js.Attempts, JobGUID: js.JobGUID, Started: js.Started, Ended: js.Ended,
 		Request: js.Request, Outputs: js.Outputs, ConsoleSteps: js.ConsoleSteps,
 		Progress: lastStep(js.ConsoleSteps), Ignored: js.Ignored, Detached: js.Detached,
-		CancelUnconfirmed: js.CancelUnconfirmed,
+		CancelUnconfirmed: js.CancelUnconfirmed, SubmitUnknown: js.SubmitUnknown,
 	}
 }
 

@@ -257,7 +257,7 @@ name: nowhere
 steps:
   add:
     job: BACKUP
-    with: {appGuid: x}
+    with: {appGuid: 00000000-0000-0000-0000-000000000001}
 `)
 	_, err := engine.Run(context.Background(), p, engine.Options{
 		Jobs: w.jobs, RunID: "r1", JournalPath: filepath.Join(file, "runs", "r1.json"),

@@ -24,10 +24,11 @@ import (
 //
 // Known gap: every write rewrites and syncs the whole document. The run
 // loop writes at most every journalInterval, but each job step still
-// writes once at once, for its GUID: a run writes O(jobs × steps) bytes,
-// and 1,000 job steps whose jobs end at once take about 4.4 s and 1 GB of
-// allocations (BenchmarkRun/steps=1000/journal) against 29 ms without a
-// journal. Real Console jobs last minutes, so runs of a few hundred jobs
+// writes twice at once, before its POST (so that a crash cannot hide a
+// job in flight from a resume) and after it, for its GUID: a run writes
+// O(jobs × steps) bytes, and 1,000 job steps whose jobs end at once take
+// about 7.4 s and 2 GB of allocations (BenchmarkRun/steps=1000/journal)
+// against 29 ms without a journal. Real Console jobs last minutes, so runs of a few hundred jobs
 // do not notice; a portfolio of thousands of quick jobs would. An
 // append-only log of step records, compacted at the end, would
 // make each write O(1); it is left for the performance work on large runs.
@@ -36,10 +37,12 @@ type journalWriter struct {
 	now  func() time.Time
 	log  *slog.Logger
 
-	mu    sync.Mutex // guards head, items and seq
-	head  Journal    // everything but Items
-	items []rawItem
-	seq   uint64 // changes recorded
+	mu     sync.Mutex // guards head, items and seq
+	head   Journal    // everything but Items and StepHashes
+	hashes []byte     // head's StepHashes, encoded once: they never change
+	items  []rawItem
+	seq    uint64 // changes recorded
+	buf    bytes.Buffer
 
 	wmu     sync.Mutex // held while writing; guards written and err
 	written uint64     // the last change on disk
@@ -61,8 +64,8 @@ type rawItem struct {
 // writer that was stopped in the middle of a write are removed.
 func newJournalWriter(path string, j *Journal, now func() time.Time,
 	log *slog.Logger) (*journalWriter, error) {
-	w := &journalWriter{path: path, now: now, log: log, head: *j}
-	w.head.Items = nil
+	w := &journalWriter{path: path, now: now, log: log, head: *j, hashes: mustJSON(j.StepHashes)}
+	w.head.Items, w.head.StepHashes = nil, nil
 	for _, it := range j.Items {
 		ri := rawItem{label: it.Label}
 		for _, s := range it.Steps {
@@ -164,16 +167,31 @@ func (w *journalWriter) flush() error {
 
 // encode returns the journal as JSON: the run on the first line, then
 // each item's steps one per line, so that a diff of two journals shows
-// what changed. It runs with w.mu held.
+// what changed. It runs with w.mu held; the bytes it returns are valid
+// until the next call.
 func (w *journalWriter) encode() []byte {
-	// Items, the last field of Journal, is nil in head.
+	// Items, the last field of Journal, is nil in head, and so is
+	// StepHashes, whose encoding is kept: a workflow of thousands of steps
+	// would otherwise sort and encode thousands of hashes at every write.
 	head := mustJSON(&w.head)
-	const noItems = `,"items":null}`
-	if !bytes.HasSuffix(head, []byte(noItems)) {
-		panic("engine: journal items are not the last field")
+	const noItems, noHashes = `,"items":null}`, `"stepHashes":null`
+	i := bytes.Index(head, []byte(noHashes))
+	if !bytes.HasSuffix(head, []byte(noItems)) || i < 0 {
+		panic("engine: journal items are not the last field, or step hashes are missing")
 	}
-	var b bytes.Buffer
-	b.Write(head[:len(head)-len(noItems)])
+	size := len(head) + len(w.hashes) + 16
+	for _, it := range w.items {
+		size += len(it.label) + len(it.outputs) + 32
+		for _, st := range it.steps {
+			size += len(st) + 2
+		}
+	}
+	b := &w.buf
+	b.Reset()
+	b.Grow(size)
+	b.Write(head[:i+len(noHashes)-len("null")])
+	b.Write(w.hashes)
+	b.Write(head[i+len(noHashes) : len(head)-len(noItems)])
 	b.WriteString(`,"items":[`)
 	for i, it := range w.items {
 		if i > 0 {

@@ -89,10 +89,10 @@ func TestBuildErrors(t *testing.T) {
   add:
     job: add_version
     needs: [snap]
-    with: {appGuid: a, sourcePath: "sources:x"}
+    with: {appGuid: 00000000-0000-0000-0000-000000000001, sourcePath: "sources:x"}
   snap:
     job: analyze
-    with: {appGuid: a, versionGuid: "${{ steps.add.outputs.versionGuid }}"}
+    with: {appGuid: 00000000-0000-0000-0000-000000000001, versionGuid: "${{ steps.add.outputs.versionGuid }}"}
 `,
 			want: []string{"wf.yaml:5:3: dependency cycle: add → snap → add (lines 5, 9)"},
 		},
@@ -101,11 +101,11 @@ func TestBuildErrors(t *testing.T) {
 			steps: `
   snap:
     job: analyze
-    with: {appGuid: a, versionGuid: b}
+    with: {appGuid: 00000000-0000-0000-0000-000000000001, versionGuid: 00000000-0000-0000-0000-000000000002}
   report:
     job: consolidate_snapshot
     needs: [report, sanp]
-    with: {appGuid: a}
+    with: {appGuid: 00000000-0000-0000-0000-000000000001}
 `,
 			want: []string{
 				`wf.yaml:10:13: step "report" needs itself`,
@@ -117,7 +117,7 @@ func TestBuildErrors(t *testing.T) {
 			steps: `
   backup:
     job: BACKUP
-    with: {appGuid: a}
+    with: {appGuid: 00000000-0000-0000-0000-000000000001}
   add:
     job: add_version
     if: "steps.backup.outputs.appGUID != ''"

@@ -24,19 +24,19 @@ import (
 //   - a skipped step is kept when every step it depends on is kept and
 //     its definition is unchanged; it is decided again otherwise, which
 //     costs nothing as it sent nothing;
-//   - a step whose job was running when the run stopped, or whose job the
-//     runner lost sight of (Detached), is re-attached: it polls the job
-//     by its saved GUID, at once and whatever the locks and parallel
-//     limit say, since the job runs on the Console already. Its retry:
+//   - a step whose job was running when the run stopped, whose job the
+//     runner lost sight of (Detached), or whose job the runner asked the
+//     Console to cancel without seeing it end (CancelUnconfirmed), is
+//     re-attached: it polls the job by its saved GUID, at once and
+//     whatever the locks and parallel limit say, since the job may run on
+//     the Console still, and takes the state the job ends in. Its retry:
 //     goes on from the attempts already made;
+//   - a job step whose submission may have created a job the journal has
+//     no GUID of (its POST got no answer, or was on its way when the
+//     process died) makes Run refuse the journal (submits.go); with
+//     Options.Resubmit it runs again as if new;
 //   - every other step (failed, canceled, upstream_failed, not started)
 //     runs again as if new.
-//
-// Known gap: a job step that was being submitted when the process died
-// (its journal shows it running without a job GUID) is submitted again:
-// the POST may have reached the Console, and Console 1.x has no endpoint
-// to find the job it created. The resume logs a warning naming the step,
-// so that users can look for a duplicate job on the Console.
 //
 // Known gap: a re-attached step's timeout: counts from the re-attach, not
 // from the job's submission, since the journal does not record when each
@@ -89,12 +89,17 @@ func (r *runner) resumeItem(it *itemRun, ji *JournalItem, hashes map[string]stri
 			t.sr.Kept = true
 		case attachable(js):
 			*t.sr = *js.result()
-			t.sr.State, t.sr.Ended, t.sr.Detached = Pending, time.Time{}, false
+			t.sr.State, t.sr.Ended = Pending, time.Time{}
+			if js.CancelUnconfirmed {
+				t.sr.Reason = "" // the cancel it tells of is over
+			}
+			t.sr.Detached, t.sr.CancelUnconfirmed = false, false
 			t.attach, t.with = true, js.With
 			attach = append(attach, t)
-		case js != nil && js.State == Running && js.JobGUID == "" && js.Attempts > 0:
-			r.log.Warn("job step was being submitted when the run stopped: submitting it again; "+
-				"look for a duplicate job on the Console", "item", it.res.Label, "step", js.ID)
+		case js != nil && submitUnsure(js):
+			// Run refused the journal unless Options.Resubmit.
+			r.log.Info("job step may have submitted its job already: submitting it again",
+				"item", it.res.Label, "step", js.ID)
 		}
 	}
 	for _, t := range it.tasks {
@@ -113,10 +118,12 @@ func (r *runner) resumeItem(it *itemRun, ji *JournalItem, hashes map[string]stri
 }
 
 // attachable reports whether a saved step has a job to re-attach to: one
-// that was running, or that the runner lost sight of.
+// that was running, that the runner lost sight of, or whose cancel the
+// Console did not confirm. A step is re-attached whatever state the
+// journal gives it: the job's final state decides.
 func attachable(js *JournalStep) bool {
 	return js != nil && js.JobType != "" && js.JobGUID != "" &&
-		(js.State == Running || js.Detached)
+		(js.State == Running || js.Detached || js.CancelUnconfirmed)
 }
 
 // prepareAttach sets what a step to re-attach needs to run, as prepare

@@ -62,6 +62,12 @@ type Options struct {
 	// without submitting them again, and runs the rest. RunID should be
 	// the journal's. resume.go has the rules.
 	Resume *Journal
+
+	// Resubmit lets a resumed run submit again the jobs of the steps
+	// whose earlier submission may have reached the Console without the
+	// journal learning the job's GUID (CheckSubmits). Without it, Run
+	// refuses such a journal with a *SubmitUnknownError and sends nothing.
+	Resubmit bool
 }
 
 // Source is the workflow file a run comes from, for its journal.
@@ -72,13 +78,19 @@ type Source struct {
 
 // Run runs a plan to its end, once per matrix item, and returns what
 // became of every step. Step failures are in the Result, not the error:
-// Run returns an error only when it cannot start. When ctx is canceled,
-// Run submits nothing more, cancels the Console jobs it started, waits for
-// them up to Options.CancelWait, marks the steps that did not start as
-// canceled and returns.
+// Run returns an error only when it cannot start, or will not resume a
+// journal (a *SubmitUnknownError). When ctx is canceled, Run submits
+// nothing more, cancels the Console jobs it started, waits for them up to
+// Options.CancelWait, marks the steps that did not start as canceled and
+// returns.
 func Run(ctx context.Context, p *Plan, opts Options) (*Result, error) {
 	if opts.Jobs == nil {
 		return nil, errors.New("run: no job service")
+	}
+	if opts.Resume != nil && !opts.Resubmit {
+		if err := CheckSubmits(p, opts.Resume); err != nil {
+			return nil, err
+		}
 	}
 	r := newRunner(p, opts)
 	if err := r.openJournal(); err != nil {
@@ -242,9 +254,10 @@ func (r *runner) loop(ctx context.Context) {
 // journalInterval is how often, at most, the run loop writes the journal.
 // Every write rewrites the whole document, so writing at each of thousands
 // of quick steps cost most of a run's time. What a turn decides is on disk
-// within this interval; a job's GUID is written at once by its step
-// (checkpoint), so a crash in between never lets a resumed run submit a
-// job twice: it only decides again steps that had not started one.
+// within this interval; a job step writes at once (checkpoint) before its
+// POST and again with the job's GUID, so a crash in between never lets a
+// resumed run submit a job twice: it only decides again steps that had
+// not started one, and refuses those whose POST was on its way.
 const journalInterval = 250 * time.Millisecond
 
 // journalTurn writes what this turn decided when the last write is older

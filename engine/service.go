@@ -2,14 +2,24 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"time"
 )
+
+// ErrSubmitUnknown is what a JobService's SubmitJob error matches when
+// the request may have reached the Console all the same (a timeout, a
+// connection lost once the request was sent, a proxy's 502 or 504): the
+// job may exist although its GUID is unknown. The step fails with
+// StepResult.SubmitUnknown set, and a resumed run does not submit it
+// again unless told to (Options.Resubmit).
+var ErrSubmitUnknown = errors.New("the job may have been submitted")
 
 // JobService is what the engine needs from the Console. Implementations
 // must be safe for concurrent use.
 type JobService interface {
 	// SubmitJob schedules a job and returns its GUID. A non-nil error means
-	// the engine must not assume the job exists.
+	// the engine must not assume the job exists; it matches
+	// ErrSubmitUnknown when the job may exist all the same.
 	SubmitJob(ctx context.Context, jobType string, params map[string]string) (JobStart, error)
 
 	// WaitJob polls a job every interval until it ends and returns its

@@ -60,6 +60,12 @@ type StepResult struct {
 	// the job end: it may still run.
 	CancelUnconfirmed bool
 
+	// SubmitUnknown is true when the job's submission failed in a way
+	// that may have created the job all the same (ErrSubmitUnknown): the
+	// job may run on the Console, and nobody knows its GUID. A resumed run
+	// does not submit it again unless told to (Options.Resubmit).
+	SubmitUnknown bool
+
 	// Detached is true when the runner stopped watching the step's job
 	// without seeing it end and without canceling it, because the Console
 	// could not be polled: the job may still run, and a resumed run

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -129,6 +130,13 @@ func (r *runner) job(ctx context.Context, t *task, sr *StepResult) {
 	if sr.State != Completed {
 		return
 	}
+	if ctx.Err() != nil {
+		// The job completed while the run stopped: its outputs are owed
+		// all the same, within the time the cancellation had.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), r.opts.CancelWait)
+		defer cancel()
+	}
 	if err := r.versionOutputs(ctx, jt, sr); err != nil {
 		sr.State, sr.Reason, sr.Err = Failed, err.Error(), err
 		return
@@ -157,9 +165,12 @@ func (r *runner) attempt(ctx context.Context, t *task, jt *schema.JobType,
 	req map[string]string, sr *StepResult) (JobStatus, bool) {
 	n := t.node
 	sr.State, sr.Reason, sr.Request, sr.JobGUID = Running, "", req, ""
-	// Recorded, not written: the write after the POST carries it, and a
-	// journal that has it tells a POST in flight.
-	r.stage(t, sr)
+	sr.SubmitUnknown = false
+	// Written before the POST: a journal that shows the step running with
+	// this attempt and no GUID tells a POST in flight, which a resumed run
+	// does not send again blindly. Left to the loop's next write, a crash
+	// after the POST could leave the previous state on disk.
+	r.checkpoint(t, sr)
 
 	// The POST is not canceled by an interrupt: once it may have reached
 	// the Console the runner must learn the job's GUID, or a job would run
@@ -169,6 +180,7 @@ func (r *runner) attempt(ctx context.Context, t *task, jt *schema.JobType,
 	start, err := r.opts.Jobs.SubmitJob(context.WithoutCancel(ctx), jt.Name, req)
 	if err != nil {
 		sr.State, sr.Reason, sr.Err = Failed, "submit "+jt.Name+": "+err.Error(), err
+		sr.SubmitUnknown = errors.Is(err, ErrSubmitUnknown)
 		return JobStatus{}, false
 	}
 	sr.JobGUID = start.JobGUID
@@ -210,7 +222,10 @@ func (r *runner) watch(ctx context.Context, t *task, jt *schema.JobType, start J
 	}
 	logs.stop(err == nil)
 	if err != nil {
-		r.abandon(ctx, wctx, n, sr, err)
+		if final, ok := r.abandon(ctx, wctx, n, sr, err); ok {
+			sr.Outputs = jobOutputs(jt, start, final, req)
+			return final, true
+		}
 		sr.Outputs = jobOutputs(jt, start, last, req)
 		return last, false
 	}
@@ -236,8 +251,11 @@ func jobState(st JobStatus) (State, string) {
 
 // abandon handles a wait that ended without a final job state: the run
 // was interrupted, the step timed out, or the job could not be polled.
-// In the first two cases it cancels the Console job.
-func (r *runner) abandon(ctx, wctx context.Context, n *Node, sr *StepResult, err error) {
+// In the first two cases it cancels the Console job. It returns the job's
+// final status and true when the job turned out to have completed before
+// the cancel reached it: the step then completed, as the job did.
+func (r *runner) abandon(ctx, wctx context.Context, n *Node, sr *StepResult,
+	err error) (JobStatus, bool) {
 	switch {
 	case ctx.Err() != nil && timedOut(ctx):
 		sr.State, sr.Reason = Failed, cause(ctx)
@@ -250,36 +268,37 @@ func (r *runner) abandon(ctx, wctx context.Context, n *Node, sr *StepResult, err
 		// the runner no longer knows its state. A resumed run polls it.
 		sr.State, sr.Reason, sr.Err = Failed, "poll job: "+err.Error(), err
 		sr.Detached = true
-		return
+		return JobStatus{}, false
 	}
-	msg, final, ok := r.cancelJobState(ctx, sr.JobGUID, r.poll(n))
-	sr.Reason += "; " + msg
+	msg, final, ok := r.cancelJob(ctx, sr.JobGUID, r.poll(n))
 	sr.CancelUnconfirmed = !ok
-	if final == "failed" || final == "stopped" {
+	switch final.State {
+	case "completed":
+		// Whatever stopped the runner from seeing it, the job did its
+		// work: a resumed run must not do it again.
+		sr.State, sr.Reason = Completed, ""
+		return final, true
+	case "failed", "stopped":
 		// The job had ended before the cancel reached it: the step failed,
 		// whatever stopped the runner from seeing it.
 		sr.State = Failed
 	}
+	sr.Reason += "; " + msg
+	return JobStatus{}, false
 }
 
 // cancelJob cancels a Console job and waits, within CancelWait, for the
 // Console to confirm, polling at most every poll. It returns a note for
-// the step's reason, and whether the Console confirmed the job ended.
-func (r *runner) cancelJob(ctx context.Context, guid string, poll time.Duration) (string, bool) {
-	msg, _, ok := r.cancelJobState(ctx, guid, poll)
-	return msg, ok
-}
-
-// cancelJobState is cancelJob that also returns the job's final state as
-// the Console confirmed it, or "" when it did not.
-func (r *runner) cancelJobState(ctx context.Context, guid string,
-	poll time.Duration) (string, string, bool) {
+// the step's reason, the job's final status as the Console confirmed it,
+// and whether it did confirm that the job ended.
+func (r *runner) cancelJob(ctx context.Context, guid string,
+	poll time.Duration) (string, JobStatus, bool) {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.CancelWait)
 	defer cancel()
 	if err := r.opts.Jobs.CancelJob(cctx, guid); err != nil {
 		r.log.Error("cancel job", "job_id", guid, "err", err)
 		msg := fmt.Sprintf("could not cancel job %s on the Console; cancel it manually", guid)
-		return msg, "", false
+		return msg, JobStatus{}, false
 	}
 	// WaitJob returns at "canceling" as the official client does; here the
 	// runner waits on until the Console confirms the job has ended.
@@ -288,9 +307,9 @@ func (r *runner) cancelJobState(ctx context.Context, guid string,
 		st, err := r.opts.Jobs.WaitJob(cctx, guid, interval, nil)
 		switch {
 		case err != nil:
-			return fmt.Sprintf("job %s not confirmed canceled on the Console", guid), "", false
+			return fmt.Sprintf("job %s not confirmed canceled on the Console", guid), JobStatus{}, false
 		case st.State != "canceling":
-			return "job " + st.State + " on the Console", st.State, true
+			return "job " + st.State + " on the Console", st, true
 		}
 		t := time.NewTimer(interval)
 		select {

@@ -88,9 +88,34 @@ func Jobs() []*JobType {
 }
 
 // SuggestJob returns the catalog job type closest to name, or "" when
-// none is close enough to be a likely typo.
+// none is close enough to be a likely typo. A name that only begins a job
+// type, such as "consolidate" for consolidate_snapshot, gets that type
+// when it is the only one it begins.
 func SuggestJob(name string) string {
-	return Suggest(name, jobNames())
+	names := jobNames()
+	if s := Suggest(name, names); s != "" {
+		return s
+	}
+	return onlyPrefixOf(name, names)
+}
+
+// onlyPrefixOf returns the one candidate that begins with name, without
+// regard to case, or "" when none or several do. Names shorter than three
+// characters begin too many words to mean one.
+func onlyPrefixOf(name string, candidates []string) string {
+	if len(name) < 3 {
+		return ""
+	}
+	found := ""
+	for _, c := range candidates {
+		if len(c) > len(name) && strings.EqualFold(c[:len(name)], name) {
+			if found != "" {
+				return ""
+			}
+			found = c
+		}
+	}
+	return found
 }
 
 func jobNames() []string {

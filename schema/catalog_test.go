@@ -68,7 +68,11 @@ func TestSuggestJob(t *testing.T) {
 		"analyse":        "analyze",
 		"add-version":    "add_version",
 		"BAKUP":          "BACKUP",
-		"declare_app":    "",
+		"declare_app":    "declare_application", // begins only that type
+		"consolidate":    "consolidate_snapshot",
+		"CONSOLIDATE":    "consolidate_snapshot",
+		"delete":         "", // begins several types
+		"an":             "", // too short to mean one
 		"snapshot":       "",
 		"purge_versions": "purge_version",
 	}

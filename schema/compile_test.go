@@ -43,13 +43,13 @@ steps:
     query: application
     with: {name: demo}
   neither:
-    with: {appGuid: a}
+    with: {appGuid: 00000000-0000-0000-0000-000000000001}
     timeout: 6x
   Bad-Id:
-    with: {appGuid: a}
+    with: {appGuid: 00000000-0000-0000-0000-000000000001}
   merged:
     <<: *job
-    with: {appGuid: a}
+    with: {appGuid: 00000000-0000-0000-0000-000000000001}
 `
 	_, err := schema.Parse("kinds.yaml", []byte(src))
 	var got []string

@@ -150,7 +150,10 @@ var parserProblems = map[string]bool{
 // problems the line where the enclosing collection starts, so the column
 // is always 1 and the line may be that of the opening bracket. A column
 // would need yaml.v3 to expose its error marks, which it does not.
-func syntaxError(file string, err error) *PosError {
+//
+// A syntax error caused by an unquoted ${{ }} template inside { } or [ ]
+// is reported at the template, with how to write it.
+func syntaxError(file string, data []byte, err error) *PosError {
 	msg := err.Error()
 	line := 1
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
@@ -163,7 +166,11 @@ func syntaxError(file string, err error) *PosError {
 		}
 		msg = "yaml: " + problem
 	}
-	return &PosError{File: file, Pos: clampPos(Pos{Line: line, Col: 1}), Err: errors.New(msg)}
+	pos := Pos{Line: line, Col: 1}
+	if t, ok := findFlowTemplate(data, line); ok {
+		pos, msg = t.pos, msg+": "+t.hint()
+	}
+	return &PosError{File: file, Pos: clampPos(pos), Err: errors.New(msg)}
 }
 
 // describe names a value for a message: its text for a scalar, its kind

@@ -48,7 +48,7 @@ steps:
   analyze:
     job: analyze
     needs: [bakup]
-    with: {appGuid: "${{ steps.backup.outputs.appGuid }}", versionGuid: v}
+    with: {appGuid: "${{ steps.backup.outputs.appGuid }}", versionGuid: 00000000-0000-0000-0000-000000000002}
 `
 	wf, err := schema.ParsePartial("nightly.yaml", []byte(src))
 	var buildErr error

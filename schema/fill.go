@@ -159,7 +159,7 @@ func (f *filler) step(id string, pos Pos, m *node) *Step {
 			st.Job = jt.Name
 		} else {
 			f.errs.add(j.pos(), joinKey(path, "job"), "unknown job type %q%s", j.text(),
-				didYouMean(j.text(), jobNames()))
+				suggestion(SuggestJob(j.text())))
 		}
 	}
 	if q := m.get("query"); usable(q) {

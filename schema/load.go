@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"gopkg.in/yaml.v3"
@@ -40,50 +41,71 @@ func LoadPartial(path string) (*Workflow, error) {
 // readFile returns the content of the workflow file at path, with the
 // checks Load describes.
 func readFile(path string) ([]byte, error) {
-	data, err := ReadFile(path, "workflow file", MaxFileSize)
-	if err != nil {
-		return nil, fmt.Errorf("read workflow: %w", err)
-	}
-	return data, nil
+	return ReadFile(path, "workflow file", MaxFileSize)
 }
 
 // ReadFile returns the content of the regular file at path, refusing
 // anything else (a directory, a named pipe, a device) before reading it,
 // and any file larger than limit bytes, named as what in the message. It
 // reads at most limit+1 bytes, so a file that grows while it is read
-// cannot exhaust memory.
+// cannot exhaust memory. Its errors start with path and say what is
+// wrong in words ("nope.yaml: no such file"), without the system call;
+// errors.Is still finds the cause, such as fs.ErrNotExist.
 func ReadFile(path, what string, limit int64) ([]byte, error) {
 	// Stat by path first: opening a named pipe would block until a writer
 	// comes.
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, err
+		return nil, fileError(path, err)
 	}
 	if err := checkFile(path, what, fi, limit); err != nil {
 		return nil, err
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, fileError(path, err)
 	}
 	defer f.Close()
 
 	// Check again what was opened, in case path changed in between.
 	if fi, err = f.Stat(); err != nil {
-		return nil, err
+		return nil, fileError(path, err)
 	}
 	if err := checkFile(path, what, fi, limit); err != nil {
 		return nil, err
 	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
-		return nil, err
+		return nil, fileError(path, err)
 	}
 	if int64(len(data)) > limit {
 		return nil, tooLarge(path, what, limit)
 	}
 	return data, nil
 }
+
+// fileError returns err, an error of the os package about path, as
+// path: problem, where the os package would say "stat path: no such file
+// or directory". It wraps the cause.
+func fileError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return &missingError{path: path, err: err}
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}
+
+// missingError is a file that does not exist. It matches fs.ErrNotExist.
+type missingError struct {
+	path string
+	err  error
+}
+
+func (e *missingError) Error() string { return e.path + ": no such file" }
+func (e *missingError) Unwrap() error { return e.err }
 
 // checkFile refuses what is not a regular file of at most limit bytes.
 func checkFile(path, what string, fi os.FileInfo, limit int64) error {
@@ -197,13 +219,13 @@ func parseYAML(file string, data []byte) (doc *yaml.Node, err error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	doc = &yaml.Node{}
 	if err := dec.Decode(doc); err != nil && err != io.EOF {
-		return nil, syntaxError(file, err)
+		return nil, syntaxError(file, data, err)
 	}
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
 	case err == io.EOF:
 	case err != nil:
-		return nil, syntaxError(file, err)
+		return nil, syntaxError(file, data, err)
 	case len(next.Content) > 0:
 		return nil, &PosError{File: file, Pos: posOf(next.Content[0]),
 			Err: errors.New("a workflow file holds one yaml document; remove the second")}

@@ -174,14 +174,17 @@ func TestMergeKeyOverride(t *testing.T) {
 		{"deliver", map[string]string{
 			"appGuid":    "00000000-0000-0000-0000-000000000001",
 			"sourcePath": "sources:webi/source_code",
-			"nodeGuid":   "node-a", "domain": "dom-a",
+			"nodeGuid":   "00000000-0000-0000-0000-00000000000a", "domain": "dom-a",
 		}},
 		{"add", map[string]string{
 			"appGuid":    "00000000-0000-0000-0000-000000000001",
 			"sourcePath": "sources:webi/source_code",
-			"nodeGuid":   "node-a", "domain": "dom-b", "versionName": "v1",
+			"nodeGuid":   "00000000-0000-0000-0000-00000000000a", "domain": "dom-b", "versionName": "v1",
 		}},
-		{"both", map[string]string{"appGuid": "first", "backupName": "explicit", "extra": "x"}},
+		{"both", map[string]string{
+			"appGuid":    "00000000-0000-0000-0000-000000000111",
+			"backupName": "explicit", "extra": "x",
+		}},
 	}
 	for _, tt := range tests {
 		st := w.Step(tt.step)
@@ -222,9 +225,9 @@ func TestWithKeepsSourceText(t *testing.T) {
 		"objectives":           "1e3",
 		"moduleGenerationType": "no",
 		"releaseDate":          "2024-01-02",
-		"deliveryConfigGuid":   "x",
+		"deliveryConfigGuid":   "0000000A-0000-0000-0000-00000000000B",
 		"snapshotCaptureDate":  "2024-01-02T10:00:00.000Z",
-		"nodeGuid":             "0x1F",
+		"sourceArchive":        "0x1F",
 		"backupName":           "two\nlines\n",
 	}
 	if diff := cmp.Diff(want, withMap(w.Step("add"))); diff != "" {
@@ -352,6 +355,9 @@ func TestLoadMissingFile(t *testing.T) {
 	_, err := schema.Load("testdata/no-such-file.yaml")
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Load = %v, want a not-exist error", err)
+	}
+	if want := "testdata/no-such-file.yaml: no such file"; fmt.Sprint(err) != want {
+		t.Errorf("Load = %q, want %q", err, want)
 	}
 }
 

@@ -92,7 +92,50 @@ func (f *filler) checkParam(stepPath string, p pair, ps paramSet) {
 		}
 	case TypeStep:
 		f.checkJobStep(path(), v)
+	case TypeGUID:
+		f.checkGUID(path(), v)
 	}
+}
+
+// checkGUID checks a literal value of a parameter that holds a GUID: a
+// Console would refuse anything else, or worse, the step would fail hours
+// into a run. An empty value is refused too: leaving the parameter out is
+// how a step does without it.
+func (f *filler) checkGUID(path string, v *node) {
+	switch t := v.text(); {
+	case t == "":
+		f.errs.add(v.pos(), path, "empty; want a GUID such as %s, or leave the parameter out",
+			exampleGUID)
+	case !isGUID(t):
+		f.errs.add(v.pos(), path, "%s is not a GUID: want 32 hex digits such as %s, "+
+			"or a ${{ }} template", quote(t), exampleGUID)
+	}
+}
+
+// exampleGUID shows the form of a GUID in messages.
+const exampleGUID = "00000000-0000-0000-0000-000000000000"
+
+// isGUID tells whether s is a GUID as the Console writes them: 8, 4, 4,
+// 4 and 12 hex digits joined by hyphens, in either case.
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			hex := c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+			if !hex {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // unknownParam reports a with: entry that a complete parameter set does

@@ -14,9 +14,10 @@ import (
 func TestNearMisses(t *testing.T) {
 	t.Parallel()
 	const head = "version: 1\nname: x\nsteps:\n  s:\n"
+	const guid = "00000000-0000-0000-0000-000000000001"
 	job := func(param string) string {
 		return head + "    job: add_version\n    with:\n" +
-			"      appGuid: g\n      sourcePath: sources:x\n      " + param + "\n"
+			"      appGuid: " + guid + "\n      sourcePath: sources:x\n      " + param + "\n"
 	}
 	tests := []struct {
 		name, yaml   string
@@ -62,7 +63,7 @@ func TestNearMisses(t *testing.T) {
 		},
 		{
 			name: "job type without a known parameter set",
-			yaml: head + "    job: rescan_application\n    with: {appGuid: g, endstep: x}\n",
+			yaml: head + "    job: rescan_application\n    with: {appGuid: " + guid + ", endstep: x}\n",
 		},
 	}
 	for _, tt := range tests {

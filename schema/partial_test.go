@@ -51,12 +51,12 @@ steps:
     outputs: {name: "${{ job.x }}", bad: [1]}
   add:
     job: add_verson
-    with: {appGuid: a}
+    with: {appGuid: 00000000-0000-0000-0000-000000000001}
   plain: BACKUP
   Report:
     job: consolidate_snapshot
     if: "true"
-    with: {appGuid: a}
+    with: {appGuid: 00000000-0000-0000-0000-000000000001}
 outputs:
   ok: "${{ steps.backup.outputs.name }}"
   notText: {a: b}

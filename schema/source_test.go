@@ -36,7 +36,7 @@ func TestSourceAbsolutePath(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := "version: 1\nname: abs\nsteps:\n  add:\n    job: add_version\n" +
-		"    source: " + archive + "\n    with: {appGuid: a}\n"
+		"    source: " + archive + "\n    with: {appGuid: 00000000-0000-0000-0000-000000000001}\n"
 	w, err := schema.Parse(filepath.Join(t.TempDir(), "wf.yaml"), []byte(src))
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +57,7 @@ func TestSourceUnreadable(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := "version: 1\nname: locked\nsteps:\n  add:\n    job: add_version\n" +
-		"    source: locked.zip\n    with: {appGuid: a}\n"
+		"    source: locked.zip\n    with: {appGuid: 00000000-0000-0000-0000-000000000001}\n"
 	file := filepath.Join(dir, "wf.yaml")
 	_, err := schema.Parse(file, []byte(src))
 	want := file + ":6:13: steps.add.source: cannot read " + archive + ": permission denied"

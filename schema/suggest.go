@@ -78,8 +78,13 @@ func truncRunes(s string, n int) []rune {
 // didYouMean returns ` (did you mean "x"?)` for the closest candidate, or
 // "".
 func didYouMean(name string, candidates []string) string {
-	if s := Suggest(name, candidates); s != "" {
-		return fmt.Sprintf(" (did you mean %q?)", s)
+	return suggestion(Suggest(name, candidates))
+}
+
+// suggestion returns ` (did you mean "s"?)`, or "" when s is "".
+func suggestion(s string) string {
+	if s == "" {
+		return ""
 	}
-	return ""
+	return fmt.Sprintf(" (did you mean %q?)", s)
 }

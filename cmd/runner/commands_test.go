@@ -29,7 +29,7 @@ name: keywords
 steps:
   end:
     job: BACKUP
-    with: {appGuid: a}
+    with: {appGuid: 00000000-0000-0000-0000-000000000001}
   style:
     job: BACKUP
     needs: [end]

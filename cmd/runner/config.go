@@ -1,9 +1,9 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -88,12 +88,16 @@ type configParser struct {
 }
 
 func (c *configParser) errorf(n *yaml.Node, format string, args ...any) {
-	c.errs = append(c.errs, fmt.Errorf("%s:%d:%d: %s", c.file, max(n.Line, 1), max(n.Column, 1),
-		fmt.Sprintf(format, args...)))
+	c.errorAt(schema.Pos{Line: max(n.Line, 1), Col: max(n.Column, 1)}, format, args...)
+}
+
+func (c *configParser) errorAt(pos schema.Pos, format string, args ...any) {
+	c.errs = append(c.errs, schema.Errorf(c.file, pos, format, args...))
 }
 
 // parseConfig reads the content of a config file. It returns every
-// problem at once, each as file:line:col: message, in file order.
+// problem at once, each a *schema.PosError (file:line:col: message),
+// sorted by line and column.
 func parseConfig(file string, data []byte) (*configFile, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -121,11 +125,10 @@ func parseConfig(file string, data []byte) (*configFile, error) {
 		}
 	}
 	if d := cfg.defaultProfile; d.set() && cfg.profiles[d.text] == nil {
-		c.errs = append(c.errs, fmt.Errorf("%s:%d:%d: default-profile: no profile %s",
-			file, d.pos.Line, d.pos.Col, quoteNear(d.text, cfg.names)))
+		c.errorAt(d.pos, "default-profile: no profile %s", quoteNear(d.text, cfg.names))
 	}
 	if len(c.errs) > 0 {
-		return nil, errors.Join(c.errs...)
+		return nil, schema.SortErrors(c.errs)
 	}
 	return cfg, nil
 }
@@ -202,11 +205,6 @@ func (c *configParser) checkProfile(p *profile, what string) {
 	}
 }
 
-func (c *configParser) errorAt(pos schema.Pos, format string, args ...any) {
-	c.errs = append(c.errs, fmt.Errorf("%s:%d:%d: %s", c.file, pos.Line, pos.Col,
-		fmt.Sprintf(format, args...)))
-}
-
 // mapping returns the key and value nodes of a mapping, aliases resolved,
 // reporting a node that is not a mapping, a key that is not a single
 // value and a key given twice. A null value is an empty mapping.
@@ -254,9 +252,10 @@ var yamlLinePrefix = regexp.MustCompile(`^yaml: line (\d+): `)
 func configSyntaxError(file string, err error) error {
 	msg := err.Error()
 	if m := yamlLinePrefix.FindStringSubmatch(msg); m != nil {
-		return fmt.Errorf("%s:%s:1: %s", file, m[1], msg[len(m[0]):])
+		line, _ := strconv.Atoi(m[1])
+		return schema.Errorf(file, schema.Pos{Line: max(line, 1), Col: 1}, "%s", msg[len(m[0]):])
 	}
-	return fmt.Errorf("%s:1:1: %s", file, msg)
+	return schema.Errorf(file, schema.Pos{Line: 1, Col: 1}, "%s", msg)
 }
 
 // quoteNear quotes name and adds a "did you mean" when one of candidates

@@ -224,11 +224,11 @@ func TestConfigErrorsExit2(t *testing.T) {
 			map[string]string{envProfile: "p", envKey: ""}, nil,
 			":4:18: api-key-env: P_TOKEN is not set"},
 		{"missing explicit config", "", nil, []string{"--config", filepath.Join(dir, "nope.yaml")},
-			"--config: stat " + filepath.Join(dir, "nope.yaml")},
+			"--config: " + filepath.Join(dir, "nope.yaml") + ": no such file"},
 		{"missing config from env", "", map[string]string{envConfig: filepath.Join(dir, "no.yaml")},
-			nil, "RUNNER_CONFIG: stat " + filepath.Join(dir, "no.yaml")},
+			nil, "RUNNER_CONFIG: " + filepath.Join(dir, "no.yaml") + ": no such file"},
 		{"missing key file", "", nil, []string{"--api-key-file", filepath.Join(dir, "none.key")},
-			"--api-key-file: stat " + filepath.Join(dir, "none.key")},
+			"--api-key-file: " + filepath.Join(dir, "none.key") + ": no such file"},
 		{"empty key file", "", nil, []string{"--api-key-file", filepath.Join(dir, "empty.key")},
 			"--api-key-file " + filepath.Join(dir, "empty.key") + ": the file is empty"},
 		{"key file is a directory", "", nil, []string{"--api-key-file", dir},
@@ -309,7 +309,7 @@ func TestConnectAPIKeyFile(t *testing.T) {
 	if res.code != 0 {
 		t.Fatalf("shared key file: exit %d, want 0\n%s", res.code, res.stderr)
 	}
-	want := "--api-key-file " + shared + ": every user of this host may read the API key (mode 0644)"
+	want := "--api-key-file " + shared + ": other users of this host may read the API key (mode 0644)"
 	if n := strings.Count(res.stderr, want); n != 1 {
 		t.Errorf("stderr has %d warnings %q, want 1:\n%s", n, want, res.stderr)
 	}

@@ -81,7 +81,11 @@ func (s *settings) write(a *app) error {
 		row("profiles", setting{strings.Join(s.profiles, ", "), "config file"})
 	}
 	row("profile", s.profile)
-	row("console-url", setting{redactURL(s.url.value), s.url.from})
+	url := setting{redactURL(s.url.value), s.url.from}
+	if s.schemeAssumed {
+		url.from += " (no scheme: http:// assumed)"
+	}
+	row("console-url", url)
 	row("user", s.user)
 	key := setting{}
 	if s.key != "" {

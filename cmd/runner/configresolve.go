@@ -45,6 +45,10 @@ type settings struct {
 	insecure setting // value "true" or ""
 	key      console.Secret
 	keyFrom  string // where the key came from; "" when there is none
+
+	// schemeAssumed tells that the address had no scheme: url.value is
+	// then http:// and the address, as the client reads it.
+	schemeAssumed bool
 }
 
 // setting is one connection setting and where it came from.
@@ -98,7 +102,23 @@ func (a *app) resolve(f *connFlags) (*settings, error) {
 	if err := a.resolveKey(f, p, cfg, s); err != nil {
 		return nil, withCode(exitInvalid, err)
 	}
+	if err := checkKey(s); err != nil {
+		return nil, withCode(exitInvalid, err)
+	}
+	s.url, s.schemeAssumed = normalizeURL(s.url)
+	a.warnURL(s)
 	return s, nil
+}
+
+// checkKey refuses a key that cannot be sent as it is. As X-API-KEY the
+// key travels in a header; as the password of Basic auth (with a user)
+// it is base64-encoded, which carries any text.
+func checkKey(s *settings) error {
+	if s.key == "" || s.user.value != "" || headerSafe(string(s.key)) {
+		return nil
+	}
+	return fmt.Errorf("%s holds characters an HTTP header cannot carry "+
+		"(whitespace, control characters or non-ASCII)", s.keyFrom)
 }
 
 // envSetting returns an environment variable as a setting.
@@ -253,8 +273,9 @@ func (a *app) resolveKey(f *connFlags, p *profile, cfg *configFile, s *settings)
 
 // readKeyFile reads an API key from a file, trimmed of the white space
 // around it (an editor's final newline). from names the flag, variable
-// or profile key that named the file. A file other users may read gets a
-// warning, not a refusal: secrets mounted into CI containers often are.
+// or profile key that named the file. A file with any permission for its
+// group or others gets a warning, not a refusal: secrets mounted into CI
+// containers often have them.
 func (a *app) readKeyFile(path, from string, s *settings) error {
 	data, err := schema.ReadFile(path, "API key file", maxKeyFile)
 	if err != nil {
@@ -264,12 +285,28 @@ func (a *app) readKeyFile(path, from string, s *settings) error {
 	if key == "" {
 		return fmt.Errorf("%s %s: the file is empty", from, path)
 	}
-	if fi, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o004 != 0 {
-		fmt.Fprintf(a.stderr, "runner: warning: %s %s: every user of this host may read the "+
-			"API key (mode %04o); chmod 600 it\n", from, path, fi.Mode().Perm())
+	if fi, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+		fmt.Fprintf(a.stderr, "runner: warning: %s %s: other users of this host may %s the "+
+			"API key (mode %04o); chmod 600 it\n", from, path, access(fi.Mode().Perm()),
+			fi.Mode().Perm())
 	}
 	s.key, s.keyFrom = console.Secret(key), from+" "+path
 	return nil
+}
+
+// access says what the group and other bits of perm let other users do
+// with a file.
+func access(perm fs.FileMode) string {
+	read, write := perm&0o044 != 0, perm&0o022 != 0
+	switch {
+	case read && write:
+		return "read and change"
+	case read:
+		return "read"
+	case write:
+		return "change"
+	}
+	return "reach"
 }
 
 // checkCAFile checks that a CA file holds PEM certificates, so that a bad

@@ -158,8 +158,8 @@ func (a *app) connSettings(f *connFlags, c *conn) (*settings, error) {
 }
 
 // newClient checks the connection settings and makes a client with them.
-// It sends nothing. resolve has checked the CA file, so an error of
-// console.New is about the address.
+// It sends nothing. resolve has checked the CA file and the key, so an
+// error of console.New is about the address.
 func newClient(s *settings, speed float64, log *slog.Logger) (*console.Client, error) {
 	if s.url.value == "" {
 		return nil, withCode(exitInvalid, errors.New("no Console address: pass --console-url, "+
@@ -168,12 +168,6 @@ func newClient(s *settings, speed float64, log *slog.Logger) (*console.Client, e
 	if s.key == "" {
 		return nil, withCode(exitInvalid, errors.New("no API key: set AIP_CONSOLE_API_KEY, "+
 			"pass --api-key-file, or use a profile with api-key-file or api-key-env"))
-	}
-	// As X-API-KEY the key travels in a header; as the password of Basic
-	// auth (with a user) it is base64-encoded, which carries any text.
-	if s.user.value == "" && !headerSafe(string(s.key)) {
-		return nil, withCode(exitInvalid, fmt.Errorf("%s holds characters "+
-			"an HTTP header cannot carry (whitespace, control characters or non-ASCII)", s.keyFrom))
 	}
 	client, err := console.New(console.Options{
 		BaseURL: s.url.value, APIKey: s.key, User: s.user.value, Logger: log,
@@ -194,6 +188,7 @@ func newClient(s *settings, speed float64, log *slog.Logger) (*console.Client, e
 func retryOptions(speed float64) console.RetryOptions {
 	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) / speed) }
 	return console.RetryOptions{
+		MaxAttempts:     retryAttempts,
 		MaxElapsed:      scale(console.DefaultMaxElapsed),
 		InitialInterval: scale(console.DefaultInitialInterval),
 		MaxInterval:     scale(console.DefaultMaxInterval),
@@ -263,7 +258,7 @@ func loginError(err error, s *settings) error {
 	switch {
 	case errors.Is(err, console.ErrUnauthorized) && s.user.value != "":
 		return fmt.Errorf("the Console refused the user name and password of %q (HTTP 401): "+
-			"check %s", s.user.value, s.keyFrom)
+			"check the user (%s) and its password (%s)", s.user.value, s.user.from, s.keyFrom)
 	case errors.Is(err, console.ErrUnauthorized):
 		return fmt.Errorf("the Console refused the API key (HTTP 401): check %s", s.keyFrom)
 	}

@@ -132,7 +132,7 @@ func (a *app) execute(ctx context.Context, p *engine.Plan, c *conn, f *execFlags
 		// the run knew: there is nothing to resume against.
 		err = addToError(err, "the simulator of --simulate ended with it: run it again to retry")
 	default:
-		err = resumeHint(err, opts.RunID, f.stateDir)
+		err = resumeHint(err, res, opts.RunID, f.stateDir)
 	}
 	// A report that cannot be written is told, but it does not change the
 	// exit code, which says how the run went; check made it unlikely.
@@ -154,16 +154,6 @@ func (a *app) outcome(ctx context.Context, runID string, res *engine.Result) err
 		return withCode(exitFailed, fmt.Errorf("run %s failed", runID))
 	}
 	return nil
-}
-
-// resumeHint adds to the error of a run that did not succeed how to go
-// on with it.
-func resumeHint(err error, runID, stateDir string) error {
-	cmd := "runner resume " + runID
-	if stateDir != defaultStateDir {
-		cmd += " --state-dir " + stateDir
-	}
-	return addToError(err, "resume it with: "+cmd)
 }
 
 // addToError appends a sentence to the message of an exit error, keeping

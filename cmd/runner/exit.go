@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/aipflow/runner/schema"
 )
 
 // Exit codes; the README lists them for users.
@@ -33,18 +35,38 @@ func (e *exitError) Unwrap() error { return e.err }
 
 func withCode(code int, err error) error { return &exitError{code: code, err: err} }
 
-// report prints err, if any, and returns its exit code.
+// report prints err, if any, and returns its exit code. An error that
+// stdout was closed by its reader ends the command quietly (stdout.go).
 func report(w io.Writer, err error) int {
-	if err == nil {
+	if err == nil || errors.Is(err, errStdoutClosed) {
 		return exitOK
 	}
+	code := exitInvalid
 	var ee *exitError
-	if !errors.As(err, &ee) {
-		fmt.Fprintf(w, "runner: %v\n", err)
-		return exitInvalid
+	if errors.As(err, &ee) {
+		code, err = ee.code, ee.err
 	}
-	if ee.err != nil {
-		fmt.Fprintf(w, "runner: %v\n", ee.err)
+	if err != nil {
+		printErrors(w, err)
 	}
-	return ee.code
+	return code
+}
+
+// printErrors prints each error of err, which errors.Join may have
+// joined, on its own line, in order. A problem at a place in a file
+// (*schema.PosError) prints as a compiler's, file:line:col: message;
+// any other error starts with "runner: ", so that every line of stderr
+// says where it comes from.
+func printErrors(w io.Writer, err error) {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			printErrors(w, e)
+		}
+		return
+	}
+	if _, ok := err.(*schema.PosError); ok {
+		errorLine(w, err.Error())
+		return
+	}
+	errorLine(w, "runner: "+err.Error())
 }

@@ -52,7 +52,7 @@ func TestMissingSourceExits2AndSendsNothing(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "wf.yaml")
 	src := "version: 1\nname: gone\nsteps:\n  deliver:\n    job: add_version\n" +
-		"    source: build/app.zip\n    with: {appGuid: a}\n"
+		"    source: build/app.zip\n    with: {appGuid: 00000000-0000-0000-0000-000000000001}\n"
 	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aipflow/runner/engine"
 )
@@ -24,6 +25,7 @@ type board struct {
 	started time.Time
 	order   []string // step ids, in file order
 	width   int      // of the widest step id
+	labels  int      // of the widest matrix item label, brackets included
 	matrix  bool
 	items   []*boardItem
 	byLabel map[string]*boardItem
@@ -76,6 +78,9 @@ func (b *board) item(label string) *boardItem {
 	}
 	it := &boardItem{label: label, steps: map[string]*boardStep{}, left: len(b.order),
 		ends: map[engine.State]int{}}
+	if label != "" {
+		b.labels = max(b.labels, utf8.RuneCountInString(label)+2) // as %-*s counts
+	}
 	for _, id := range b.order {
 		it.steps[id] = &boardStep{state: engine.Pending}
 	}
@@ -174,9 +179,11 @@ func (b *board) endLine(it *boardItem, id string, state engine.State, ran time.D
 	case state == engine.Skipped:
 		icon = b.style.faint("-")
 	}
+	// Padded as in the live area, so that the states of the lines that
+	// pile up above it line up, matrix or not.
 	name := fmt.Sprintf("%-*s", b.width, id)
 	if it.label != "" {
-		name = "[" + it.label + "] " + id
+		name = fmt.Sprintf("%-*s %s", b.labels, "["+it.label+"]", name)
 	}
 	d := ""
 	if ran > 0 {

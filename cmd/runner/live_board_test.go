@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -121,9 +122,10 @@ func TestLiveBoardMatrixCollapsesItems(t *testing.T) {
 	} {
 		above = append(above, b.apply(e)...)
 	}
+	item := fmt.Sprintf("%-*s", widest(labels), "["+labels[1]+"]")
 	want := []string{
-		"✗ [" + labels[1] + "] backup  failed      1.0s  job failed",
-		"✗ [" + labels[1] + "] rescan  upstream_failed",
+		"✗ " + item + " backup  failed      1.0s  job failed",
+		"✗ " + item + " rescan  upstream_failed",
 		"✗ [" + labels[1] + "] ended in 2.0s: 1 failed, 1 upstream_failed",
 	}
 	if diff := cmp.Diff(want, above); diff != "" {
@@ -208,4 +210,47 @@ func TestLiveBoardResumedRun(t *testing.T) {
 		!strings.Contains(got, "● create") {
 		t.Errorf("a kept step that runs again is not shown running:\n%s", got)
 	}
+}
+
+// The lines of steps that ended in a matrix run line up as those of a run
+// without matrix: item labels and step ids padded, so that the states
+// start in one column whatever the item and the step.
+func TestLiveBoardMatrixEndLinesAlign(t *testing.T) {
+	p := loadPlan(t, portfolioWorkflow)
+	labels := p.ItemLabels()
+	b := newBoard(p, t0, plainStyle())
+	var lines []string
+	for i, l := range labels {
+		step := []string{"backup", "find", "rescan"}[i%3]
+		lines = append(lines, b.apply(engine.Event{Time: at(0), Item: l, Step: step,
+			State: engine.Canceled, Reason: "run interrupted"})...)
+	}
+	col := -1
+	for _, line := range lines {
+		if strings.Contains(line, " ended in ") {
+			continue // the line of an item, not of a step
+		}
+		i := strings.Index(line, "canceled")
+		if i < 0 {
+			t.Fatalf("line without its state: %q", line)
+		}
+		if n := len([]rune(line[:i])); col < 0 {
+			col = n
+		} else if n != col {
+			t.Errorf("state at column %d, want %d as in the line before:\n%s",
+				n, col, strings.Join(lines, "\n"))
+		}
+	}
+	if col < 0 {
+		t.Fatalf("no step line:\n%s", strings.Join(lines, "\n"))
+	}
+}
+
+// widest returns the width of the widest label, brackets included.
+func widest(labels []string) int {
+	w := 0
+	for _, l := range labels {
+		w = max(w, len(l)+2)
+	}
+	return w
 }

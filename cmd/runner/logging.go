@@ -68,26 +68,27 @@ func (a *app) progressf(format string, args ...any) {
 	fmt.Fprintf(a.stderr, format, args...)
 }
 
-// errorLine prints an error on stderr as it is, or as a JSON object of
-// level ERROR with --log-format json.
-func (a *app) errorLine(msg string) {
-	s, ok := a.stderr.(*stderrStream)
+// errorLine prints an error on w, a command's stderr, as it is, or as a
+// JSON object of level ERROR with --log-format json.
+func errorLine(w io.Writer, msg string) {
+	s, ok := w.(*stderrStream)
 	if !ok || !s.json {
-		fmt.Fprintln(a.stderr, msg)
+		fmt.Fprintln(w, msg)
 		return
 	}
 	line := jsonLine(s.now(), msg, slog.LevelError)
 	_, _ = s.write([]byte(line+"\n"), true)
 }
 
-// newLogger returns a logger that writes to stderr at level: text, or
-// JSON objects with --log-format json.
+// newLogger returns a logger that writes to stderr at level: plain lines
+// (textHandler), or JSON objects with --log-format json, where durations
+// are seconds (secondsAttr).
 func (a *app) newLogger(level slog.Level) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: level}
 	if a.logFormat == logJSON {
+		opts := &slog.HandlerOptions{Level: level, ReplaceAttr: secondsAttr}
 		return slog.New(slog.NewJSONHandler(structured(a.stderr), opts))
 	}
-	return slog.New(slog.NewTextHandler(a.stderr, opts))
+	return slog.New(newTextHandler(a.stderr, level))
 }
 
 // stderrStream is the stderr of a command. Lines written to it go to out,

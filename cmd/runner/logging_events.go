@@ -11,16 +11,17 @@ import (
 
 // Keys of the JSON objects of --log-format json, besides slog's time,
 // level and msg. The engine's own log lines use the same for the same
-// things.
+// things. A duration is a number of seconds under a key that ends in _s,
+// here as in the lines of the engine and the client (secondsAttr).
 const (
-	keyItem     = "item"     // matrix item label; absent without matrix:
-	keyStep     = "step"     // step id
-	keyState    = "state"    // step state
-	keyProgress = "progress" // Console progress step of the job
-	keyJob      = "job_id"   // Console job GUID
-	keyAttempt  = "attempt"  // the job's submission, from 1
-	keyReason   = "reason"   // why a step waits, failed or was skipped
-	keyElapsed  = "elapsed"  // how long the step ran or waited, in ns
+	keyItem     = "item"      // matrix item label; absent without matrix:
+	keyStep     = "step"      // step id
+	keyState    = "state"     // step state
+	keyProgress = "progress"  // Console progress step of the job
+	keyJob      = "job_id"    // Console job GUID
+	keyAttempt  = "attempt"   // the job's submission, from 1
+	keyReason   = "reason"    // why a step waits, failed or was skipped
+	keyElapsed  = "elapsed_s" // how long the step ran or waited, in seconds
 
 	keyConsoleStep = "console_step" // the job step whose log holds a line
 	keyLine        = "line"         // a line of a Console job's log
@@ -51,7 +52,7 @@ func (p *progress) logEvent(e engine.Event, ran time.Duration) {
 		attrs = append(attrs, slog.String(keyReason, e.Reason))
 	}
 	if ran > 0 {
-		attrs = append(attrs, slog.Duration(keyElapsed, ran))
+		attrs = append(attrs, slog.Float64(keyElapsed, ran.Seconds()))
 	}
 	p.record(e.Time, level, msg, attrs)
 }
@@ -66,7 +67,7 @@ func (p *progress) logBeat(now time.Time, k stepKey, s *activeStep) {
 	} else if s.progress != "" {
 		attrs = append(attrs, slog.String(keyProgress, s.progress))
 	}
-	attrs = append(attrs, slog.Duration(keyElapsed, now.Sub(s.since)))
+	attrs = append(attrs, slog.Float64(keyElapsed, now.Sub(s.since).Seconds()))
 	p.record(now, slog.LevelInfo, msg, attrs)
 }
 

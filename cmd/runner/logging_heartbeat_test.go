@@ -82,7 +82,7 @@ func TestHeartbeatJSON(t *testing.T) {
 	}
 	want := map[string]any{"time": "2026-01-02T03:06:05Z", "level": "INFO", "msg": "step still running",
 		"item": "a", "step": "rescan", "state": "running", "progress": "analyze",
-		"elapsed": float64(2 * time.Minute)}
+		"elapsed_s": 120.0}
 	if diff := cmp.Diff(want, objs[0]); diff != "" {
 		t.Errorf("heartbeat object (-want +got):\n%s", diff)
 	}

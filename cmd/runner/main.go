@@ -13,7 +13,8 @@ import (
 func main() {
 	// A reader that goes away (runner run ... | head) must not kill the
 	// run and leave its Console jobs unwatched: writes to it then fail,
-	// and the run goes on to its end.
+	// and the run goes on to its end. stdout.go tells how commands end
+	// on such a failed write: quietly, with the exit code of their work.
 	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	live := &liveJobs{}
@@ -69,7 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string,
 	a := &app{stdout: stdout, stderr: stderr, getenv: getenv, live: live}
 	cmd := newRoot(a)
 	cmd.SetArgs(args)
-	cmd.SetOut(stdout)
+	cmd.SetOut(a.stdout)
 	cmd.SetErr(stderr)
 	err := cmd.ExecuteContext(ctx)
 	// a.stderr writes JSON with --log-format json.

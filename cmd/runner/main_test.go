@@ -230,10 +230,10 @@ steps:
   add:
     job: add_version
     needs: [snap]
-    with: {appGuid: a, sourcePath: "sources:x"}
+    with: {appGuid: 00000000-0000-0000-0000-000000000001, sourcePath: "sources:x"}
   snap:
     job: analyze
-    with: {appGuid: a, versionGuid: "${{ steps.add.outputs.versionGuid }}"}
+    with: {appGuid: 00000000-0000-0000-0000-000000000001, versionGuid: "${{ steps.add.outputs.versionGuid }}"}
 `,
 			want: "wf.yaml:4:3: dependency cycle: add → snap → add (lines 4, 8)",
 		},
@@ -244,11 +244,11 @@ name: needs
 steps:
   snap:
     job: analyze
-    with: {appGuid: a, versionGuid: b}
+    with: {appGuid: 00000000-0000-0000-0000-000000000001, versionGuid: 00000000-0000-0000-0000-000000000001}
   report:
     job: consolidate_snapshot
     needs: [sanp]
-    with: {appGuid: a}
+    with: {appGuid: 00000000-0000-0000-0000-000000000001}
 `,
 			want: `wf.yaml:9:13: step "report" needs unknown step "sanp" (did you mean "snap"?)`,
 		},
@@ -260,7 +260,7 @@ steps:
   add:
     job: add_version
     need: [x]
-    with: {appGuid: a, sourcePath: "sources:x"}
+    with: {appGuid: 00000000-0000-0000-0000-000000000001, sourcePath: "sources:x"}
 `,
 			want: "wf.yaml:6:5:",
 		},

@@ -26,6 +26,8 @@ file the run began with, with the same inputs, and then:
   - re-attaches to the Console jobs that were running when the run
     stopped: it polls them by their saved GUID and never submits them
     again;
+  - re-attaches likewise to the jobs it canceled on an interrupt or a
+    timeout without the Console confirming the cancel: they may run still;
   - runs again the steps that failed, were canceled, or did not start.
 
 A run whose steps all completed already is not run again: resume says so,
@@ -35,7 +37,13 @@ resume warns when the workflow file changed since the run began, and
 refuses (exit 2) when the definition of a step that completed changed,
 since its kept result would no longer match the file; --force resumes
 anyway, as it does a run whose journal says that a process on this host
-still runs it.`
+still runs it.
+
+resume also refuses (exit 2), before sending anything, a run in which the
+job of a step may have been submitted although the runner never learned
+its GUID: the Console's answer to the POST was lost, or the run stopped
+while the POST was on its way. The Console cannot be asked for such a job.
+Check the Console: --force submits the job again.`
 
 func (a *app) resumeCmd() *cobra.Command {
 	var f resumeFlags
@@ -66,7 +74,7 @@ func (a *app) resumeCmd() *cobra.Command {
 	_ = fs.MarkHidden("simulate")
 	fs.BoolVar(&f.force, "force", false,
 		"resume even when a completed step's definition changed, or the run seems to\n"+
-			"be running still")
+			"be running still; submit again the jobs that may have been submitted already")
 	return cmd
 }
 
@@ -103,6 +111,9 @@ func (a *app) resume(ctx context.Context, id string, f *resumeFlags) error {
 	if err != nil {
 		return err
 	}
+	if err := a.checkSubmits(p, j, f.force); err != nil {
+		return err
+	}
 	c, err := a.connectWithin(ctx, &f.conn, f.timeout)
 	if err != nil {
 		return err
@@ -113,8 +124,66 @@ func (a *app) resume(ctx context.Context, id string, f *resumeFlags) error {
 	a.progressf("resuming run %s: workflow %s, %d of %s done\n",
 		id, p.Workflow.Name, done, plural(total, "step"))
 	return a.execute(ctx, p, c, &f.execFlags, engine.Options{
-		Inputs: inputs, RunID: j.RunID, Source: src, Resume: j,
+		Inputs: inputs, RunID: j.RunID, Source: src, Resume: j, Resubmit: f.force,
 	})
+}
+
+// checkSubmits refuses, before anything is sent, to resume a run in which
+// jobs may have been submitted without the journal learning their GUIDs:
+// resume could neither wait for them nor know that submitting them again
+// does not run them twice. With force it warns and lets them be submitted
+// again.
+func (a *app) checkSubmits(p *engine.Plan, j *engine.Journal, force bool) error {
+	err := engine.CheckSubmits(p, j)
+	var se *engine.SubmitUnknownError
+	if !errors.As(err, &se) {
+		return err
+	}
+	if !force {
+		them := "it"
+		if len(se.Steps) > 1 {
+			them = "them"
+		}
+		return withCode(exitInvalid, fmt.Errorf("%w; the runner cannot look such a job up "+
+			"(Console 1.x lists no jobs): check the Console, then pass --force to submit %s again",
+			err, them))
+	}
+	names := make([]string, len(se.Steps))
+	for i, u := range se.Steps {
+		names[i] = u.Name()
+	}
+	fmt.Fprintf(a.stderr, "warning: submitting again (--force) the jobs that may have been "+
+		"submitted already: %s\n", strings.Join(names, ", "))
+	return nil
+}
+
+// resumeHint adds to the error of a run that did not succeed how to go
+// on with it. A job that may have been submitted although its POST got no
+// answer is named first: resume refuses to submit it again unless told to.
+func resumeHint(err error, res *engine.Result, runID, stateDir string) error {
+	cmd := "runner resume " + runID
+	if stateDir != defaultStateDir {
+		cmd += " --state-dir " + stateDir
+	}
+	var unsure []string
+	for _, it := range res.Items {
+		for _, s := range it.Steps {
+			if s.SubmitUnknown {
+				unsure = append(unsure, engine.UnknownSubmit{Item: it.Label, Step: s.ID}.Name())
+			}
+		}
+	}
+	switch len(unsure) {
+	case 0:
+		return addToError(err, "resume it with: "+cmd)
+	case 1:
+		return addToError(err, fmt.Sprintf("the job of step %s may have been submitted although "+
+			"its POST got no answer: check the Console; if the job is not there, resume with: %s "+
+			"--force, which submits it again", unsure[0], cmd))
+	}
+	return addToError(err, fmt.Sprintf("the jobs of steps %s may have been submitted although "+
+		"their POST got no answer: check the Console; if they are not there, resume with: %s "+
+		"--force, which submits them again", strings.Join(unsure, ", "), cmd))
 }
 
 // loadRun reads the journal of a run. An unknown run id exits 2 with the

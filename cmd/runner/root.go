@@ -46,6 +46,7 @@ type app struct {
 }
 
 func newRoot(a *app) *cobra.Command {
+	a.stdout = guardStdout(a.stdout)
 	root := &cobra.Command{
 		Use:   "runner",
 		Short: "Run declarative YAML workflows of CAST AIP Console jobs",
@@ -65,7 +66,8 @@ success, 1 a step failed, 2 invalid command line or workflow (nothing was sent),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log HTTP calls and internals to stderr")
+	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false,
+		"log HTTP calls and internals to stderr")
 	root.PersistentFlags().BoolVarP(&a.quiet, "quiet", "q", false,
 		"print only errors and the final result: no progress on stderr")
 	root.PersistentFlags().Var(&a.logFormat, "log-format",

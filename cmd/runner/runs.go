@@ -50,7 +50,7 @@ func (a *app) runs(f *runsFlags) error {
 		return withCode(exitInvalid, fmt.Errorf("list runs: %w", err))
 	}
 	for _, err := range bad {
-		fmt.Fprintf(a.stderr, "warning: %v\n", err)
+		fmt.Fprintf(a.stderr, "runner: warning: %v\n", err)
 	}
 	if len(journals) == 0 {
 		fmt.Fprintf(a.stderr, "no runs in %s\n", f.stateDir)

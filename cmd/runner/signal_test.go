@@ -237,7 +237,7 @@ func (s *simProc) startRun(t *testing.T, bin, wf, speed string) *proc {
 // submitted.
 func (s *simProc) submitted() []string {
 	var out []string
-	re := regexp.MustCompile(`msg="job submitted" job_id=(\S+)`)
+	re := regexp.MustCompile(`job submitted job_id=(\S+)`)
 	for _, m := range re.FindAllStringSubmatch(s.out.String(), -1) {
 		out = append(out, m[1])
 	}

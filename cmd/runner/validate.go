@@ -22,7 +22,7 @@ on stdout for a file without one. It exits 2 when a file has a problem;
 warnings, such as a parameter the catalog does not know, do not fail it.`,
 		Example: `  runner validate workflows/backup-analyze-consolidate.yaml
   runner validate workflows/*.yaml`,
-		Args: cobra.MinimumNArgs(1),
+		Args: someFiles,
 		RunE: func(cmd *cobra.Command, files []string) error {
 			bad := 0
 			for _, f := range files {
@@ -38,6 +38,14 @@ warnings, such as a parameter the catalog does not know, do not fail it.`,
 			return nil
 		},
 	}
+}
+
+// someFiles accepts one workflow file argument or more.
+func someFiles(_ *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return errors.New("missing workflow file")
+	}
+	return nil
 }
 
 // load loads and plans a workflow file. It prints warnings and every
@@ -99,13 +107,6 @@ func placeInputErrors(err error, where map[string]string) error {
 	return errors.Join(placed...)
 }
 
-// printErrors prints each error of a joined error on its own line.
-func (a *app) printErrors(err error) {
-	if joined, ok := err.(interface{ Unwrap() []error }); ok {
-		for _, e := range joined.Unwrap() {
-			a.printErrors(e)
-		}
-		return
-	}
-	a.errorLine(err.Error())
-}
+// printErrors prints each error of a joined error on its own line, as
+// report does.
+func (a *app) printErrors(err error) { printErrors(a.stderr, err) }

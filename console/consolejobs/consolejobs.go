@@ -6,6 +6,7 @@ package consolejobs
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -26,12 +27,25 @@ type Service struct {
 
 var _ engine.JobService = Service{}
 
-// SubmitJob schedules a job with POST /api/jobs.
+// SubmitJob schedules a job with POST /api/jobs. An error that says the
+// job may have been submitted (console.ErrOutcomeUnknown) also matches
+// engine.ErrSubmitUnknown.
 func (s Service) SubmitJob(ctx context.Context, jobType string,
 	params map[string]string) (engine.JobStart, error) {
 	js, err := s.Client.SubmitJob(ctx, jobType, params)
+	if errors.Is(err, console.ErrOutcomeUnknown) {
+		err = submitUnknown{err}
+	}
 	return engine.JobStart{JobGUID: js.JobGUID, AppGUID: js.AppGUID}, err
 }
+
+// submitUnknown is a submission error after which the job may exist: it
+// reads as the client's error and matches engine.ErrSubmitUnknown too.
+type submitUnknown struct{ err error }
+
+func (e submitUnknown) Error() string { return e.err.Error() }
+
+func (e submitUnknown) Unwrap() []error { return []error{engine.ErrSubmitUnknown, e.err} }
 
 // WaitJob polls a job until it ends.
 func (s Service) WaitJob(ctx context.Context, jobGUID string, interval time.Duration,

@@ -21,7 +21,7 @@ func Layered(n int) []byte {
 		fmt.Fprintf(&b, "  s%d:\n    job: consolidate_snapshot\n", i)
 		need, read, ok := layeredDeps(i)
 		if !ok {
-			b.WriteString("    with: {appGuid: app}\n")
+			b.WriteString("    with: {appGuid: 00000000-0000-0000-0000-000000000001}\n")
 			continue
 		}
 		fmt.Fprintf(&b, "    needs: [s%d]\n", need)
