@@ -353,7 +353,7 @@ func what(s *engine.StepResult) string {
 		return s.Reason
 	}
 	if v, ok := s.Outputs["versionName"].(string); ok && s.Outputs["versionGuid"] != nil {
-		return fmt.Sprintf("version %s (%v)", v, s.Outputs["versionGuid"])
+		return fmt.Sprintf("version %s (%s)", v, shortGUID(s.Outputs["versionGuid"]))
 	}
 	if f, ok := s.Outputs["found"].(bool); ok {
 		if !f {
@@ -361,11 +361,21 @@ func what(s *engine.StepResult) string {
 		}
 		for _, k := range []string{"appGuid", "versionGuid", "nodeGuid"} {
 			if v, ok := s.Outputs[k]; ok && v != nil {
-				return fmt.Sprintf("found %s %v", k, v)
+				return fmt.Sprintf("found %s %s", k, shortGUID(v))
 			}
 		}
 	}
 	return ""
+}
+
+// shortGUID shortens a GUID in a note to its first 8 digits, so that the
+// summary fits a terminal; the JOB column and the outputs keep whole ones.
+func shortGUID(v any) string {
+	s := fmt.Sprint(v)
+	if len(s) == 36 && s[8] == '-' {
+		return s[:8] + "…"
+	}
+	return s
 }
 
 // canceledJobs lists, as "GUID (step)", the jobs of a run that the
