@@ -51,8 +51,8 @@ func TestJobs(t *testing.T) {
 	}{
 		{"list", []string{"jobs"}, []string{"JOB TYPE", "add_version", "BACKUP", "not documented"}},
 		{"one", []string{"jobs", "add_version"}, []string{
-			"versionName", "now, v060102.150405",
-			"releaseDate", "now, 2006-01-02T15:04:05.000Z",
+			"versionName", "now as vyyMMdd.HHmmss",
+			"releaseDate", "now as yyyy-MM-ddTHH:mm:ss.SSSZ",
 			"sourceArchive", "same as sourcePath",
 			"outputs: jobGuid,", "versionGuid, versionName",
 		}},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"time"
 
 	"github.com/aipflow/runner/schema"
@@ -20,7 +21,7 @@ var (
 const copyMarker = "\x00copy"
 
 // describeDefaults returns, by parameter name, how the default of every
-// parameter of jt reads for people, such as "now, v060102.150405",
+// parameter of jt reads for people, such as "now as vyyMMdd.HHmmss",
 // "same as sourcePath" or "true when processImaging is true"; "-" when
 // there is none.
 func describeDefaults(jt *schema.JobType) map[string]string {
@@ -73,8 +74,9 @@ func describeDefault(params []schema.ParamSpec, i int) string {
 	return "computed from other parameters"
 }
 
-// describeValue returns the value of p's default, prefixed by "now, "
-// when it changes with the time, or "" when there is none.
+// describeValue returns the value of p's default, or, when it changes
+// with the time, "now as" and its pattern, such as "now as
+// vyyMMdd.HHmmss"; "" when there is none.
 func describeValue(p schema.ParamSpec,
 	before func(time.Time, map[string]string) map[string]string, set map[string]string) string {
 	v := p.Default(refTime, before(refTime, set))
@@ -82,7 +84,12 @@ func describeValue(p schema.ParamSpec,
 		return ""
 	}
 	if p.Default(otherTime, before(otherTime, set)) != v {
-		return "now, " + v
+		return "now as " + timePattern.Replace(v)
 	}
 	return v
 }
+
+// timePattern turns a value made at refTime, where every date field shows
+// Go's layout digits, into the date pattern people read.
+var timePattern = strings.NewReplacer("2006", "yyyy", "06", "yy", "01", "MM", "02", "dd",
+	"15", "HH", "04", "mm", "05", "ss", ".000", ".SSS")
