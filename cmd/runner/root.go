@@ -81,6 +81,7 @@ success, 1 a step failed, 2 invalid command line or workflow (nothing was sent),
 	root.AddCommand(run, a.resumeCmd(), a.runsCmd(), a.validateCmd(), a.planCmd(),
 		a.graphCmd(), a.jobsCmd(), a.schemaCmd(), a.simulateCmd(), a.versionCmd(), a.configCmd())
 	a.documentBuiltins(root)
+	addCompletions(root)
 	return root
 }
 
