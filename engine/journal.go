@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -160,10 +161,18 @@ func readJournal(path string) ([]byte, error) {
 	return data, nil
 }
 
-// parseJournal decodes and checks a journal. The version is read first,
+// parseJournal decodes and checks a journal: its document, then the
+// records appended to it (see journalWriter). The version is read first,
 // so that a newer journal is refused for its version, not for a field
 // this runner does not understand.
 func parseJournal(data []byte) (*Journal, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var doc json.RawMessage
+	if err := dec.Decode(&doc); err != nil {
+		return nil, corrupt(err)
+	}
+	records := data[dec.InputOffset():]
+	data = doc
 	var head struct {
 		Version json.RawMessage `json:"version"`
 	}
@@ -183,10 +192,61 @@ func parseJournal(data []byte) (*Journal, error) {
 	if err := json.Unmarshal(data, &j); err != nil {
 		return nil, corrupt(err)
 	}
+	if err := j.replay(records); err != nil {
+		return nil, err
+	}
 	if err := j.check(); err != nil {
 		return nil, fmt.Errorf("corrupt: %v", err)
 	}
 	return &j, nil
+}
+
+// replay applies the records appended to a journal's document, one per
+// line. A last line without its newline is a record a crash cut short:
+// it is left out, as the change it records never reached the disk.
+func (j *Journal) replay(records []byte) error {
+	lines := bytes.Split(records, []byte("\n"))
+	for i, line := range lines {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var rec journalRecord
+		if err := json.Unmarshal(line, &rec); err != nil {
+			if i == len(lines)-1 {
+				return nil // cut short
+			}
+			return corrupt(fmt.Errorf("record %d: %v", i+1, err))
+		}
+		if err := j.apply(&rec); err != nil {
+			return fmt.Errorf("corrupt: record %d: %v", i+1, err)
+		}
+	}
+	return nil
+}
+
+// apply makes one record's change to j.
+func (j *Journal) apply(rec *journalRecord) error {
+	if !rec.Updated.IsZero() {
+		j.Updated = rec.Updated
+	}
+	if rec.Item < 0 || rec.Item >= len(j.Items) {
+		return fmt.Errorf("no item %d", rec.Item+1)
+	}
+	it := &j.Items[rec.Item]
+	switch {
+	case rec.Step != nil:
+		if *rec.Step < 0 || *rec.Step >= len(it.Steps) {
+			return fmt.Errorf("item %d has no step %d", rec.Item+1, *rec.Step+1)
+		}
+		var js JournalStep
+		if err := json.Unmarshal(rec.Set, &js); err != nil {
+			return err
+		}
+		it.Steps[*rec.Step] = js
+	case rec.Outputs != nil:
+		return json.Unmarshal(rec.Outputs, &it.Outputs)
+	}
+	return nil
 }
 
 func corrupt(err error) error {

@@ -19,34 +19,51 @@ import (
 // poll), the run loop once per turn. Writes are grouped: a flush that
 // finds its change written by another one returns at once.
 //
+// The file is the whole journal as one JSON document, followed by one
+// line per change recorded since (a journalRecord), which LoadJournal
+// replays. A flush appends the new records and syncs the file, so that a
+// write costs the size of the change, not of the run; once the records
+// outgrow the document, or when the run ends, the whole journal is
+// written anew (a temporary file, synced, renamed over the old one), so
+// that the file stays within twice the document and a finished run's
+// journal is a single document. A record cut short by a crash is the
+// last line of the file, and LoadJournal leaves it out.
+//
 // A journalWriter is safe for concurrent use. The nil *journalWriter
 // records and writes nothing, for runs without a journal.
-//
-// Known gap: every write rewrites and syncs the whole document. The run
-// loop writes at most every journalInterval, but each job step still
-// writes twice at once, before its POST (so that a crash cannot hide a
-// job in flight from a resume) and after it, for its GUID: a run writes
-// O(jobs × steps) bytes, and 1,000 job steps whose jobs end at once take
-// about 7.4 s and 2 GB of allocations (BenchmarkRun/steps=1000/journal)
-// against 29 ms without a journal. Real Console jobs last minutes, so runs of a few hundred jobs
-// do not notice; a portfolio of thousands of quick jobs would. An
-// append-only log of step records, compacted at the end, would
-// make each write O(1); it is left for the performance work on large runs.
 type journalWriter struct {
 	path string
 	now  func() time.Time
 	log  *slog.Logger
 
-	mu     sync.Mutex // guards head, items and seq
+	mu     sync.Mutex // guards head, items, recs, ended and seq
 	head   Journal    // everything but Items and StepHashes
 	hashes []byte     // head's StepHashes, encoded once: they never change
 	items  []rawItem
+	recs   []byte // records not on disk yet, one line each
+	ended  bool   // end was called: the next write is the last, whole
 	seq    uint64 // changes recorded
 	buf    bytes.Buffer
 
-	wmu     sync.Mutex // held while writing; guards written and err
+	wmu     sync.Mutex // held while writing; guards the fields below
 	written uint64     // the last change on disk
 	err     error      // the first write error
+	f       *os.File   // the journal, open to append; nil: write it whole next
+	doc     int        // size of the document last written whole
+	logged  int        // bytes of records appended to it since
+}
+
+// minAppended is how many bytes of records a journal may hold before it
+// is written whole again, whatever the size of its document.
+const minAppended = 256 << 10
+
+// A journalRecord is one change of a journal, appended to its file.
+type journalRecord struct {
+	Updated time.Time       `json:"updated"`
+	Item    int             `json:"item"`
+	Step    *int            `json:"step,omitempty"`
+	Set     json.RawMessage `json:"set,omitempty"`     // the step's new JournalStep
+	Outputs json.RawMessage `json:"outputs,omitempty"` // the item's workflow outputs
 }
 
 // rawItem is a JournalItem whose steps are encoded already: a step is
@@ -93,10 +110,11 @@ func (w *journalWriter) set(item, step int, js JournalStep) {
 		return
 	}
 	raw := mustJSON(js)
+	rec := mustJSON(journalRecord{Updated: w.now().UTC(), Item: item, Step: &step, Set: raw})
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.items[item].steps[step] = raw
-	w.seq++
+	w.record(rec)
 }
 
 // setOutputs records the workflow outputs of an item.
@@ -105,10 +123,11 @@ func (w *journalWriter) setOutputs(item int, outputs map[string]any) {
 		return
 	}
 	raw := mustJSON(outputs)
+	rec := mustJSON(journalRecord{Updated: w.now().UTC(), Item: item, Outputs: raw})
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.items[item].outputs = raw
-	w.seq++
+	w.record(rec)
 }
 
 // end records the final state of the run.
@@ -119,6 +138,13 @@ func (w *journalWriter) end(state RunState, ended time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.head.State, w.head.Ended = state, ended
+	w.ended = true
+	w.seq++
+}
+
+// record queues a change's record for the next write; w.mu is held.
+func (w *journalWriter) record(rec []byte) {
+	w.recs = append(append(w.recs, rec...), '\n')
 	w.seq++
 }
 
@@ -134,9 +160,11 @@ func (w *journalWriter) pending() bool {
 	return w.seq != w.written
 }
 
-// flush writes the journal unless every change recorded so far is on
-// disk already. It returns the error of this write, if any; the first
-// error is logged once and kept for failed.
+// flush writes the changes recorded so far, unless they are on disk
+// already: it appends their records, or writes the journal whole when
+// the records have outgrown its document or the run has ended. It
+// returns the error of this write, if any; the first error is logged
+// once and kept for failed.
 func (w *journalWriter) flush() error {
 	if w == nil {
 		return nil
@@ -149,11 +177,24 @@ func (w *journalWriter) flush() error {
 		w.mu.Unlock()
 		return nil
 	}
-	w.head.Updated = w.now().UTC()
-	data := w.encode()
+	recs := w.recs
+	w.recs = nil
+	whole := w.f == nil || w.ended || w.logged+len(recs) > max(w.doc, minAppended)
+	var data []byte
+	if whole {
+		w.head.Updated = w.now().UTC()
+		data = w.encode()
+	}
+	ended := w.ended
 	w.mu.Unlock()
 
-	if err := writeFileAtomic(w.path, data); err != nil {
+	var err error
+	if whole {
+		err = w.writeWhole(data, ended)
+	} else {
+		err = w.appendRecords(recs)
+	}
+	if err != nil {
 		err = &JournalError{w.path, err}
 		if w.err == nil {
 			w.err = err
@@ -162,6 +203,45 @@ func (w *journalWriter) flush() error {
 		return err
 	}
 	w.written = seq
+	return nil
+}
+
+// writeWhole replaces the journal file with data, then opens it to append
+// later records, unless the run has ended. w.wmu is held.
+func (w *journalWriter) writeWhole(data []byte, ended bool) error {
+	if w.f != nil {
+		w.f.Close()
+		w.f = nil
+	}
+	if err := writeFileAtomic(w.path, data); err != nil {
+		return err
+	}
+	w.doc, w.logged = len(data), 0
+	if ended {
+		return nil
+	}
+	f, err := os.OpenFile(w.path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return err
+	}
+	w.f = f
+	return nil
+}
+
+// appendRecords appends records to the journal file and syncs it. After
+// a failure the next write is whole, so that a record cut short is
+// overwritten. w.wmu is held.
+func (w *journalWriter) appendRecords(recs []byte) error {
+	_, err := w.f.Write(recs)
+	if err == nil {
+		err = w.f.Sync()
+	}
+	if err != nil {
+		w.f.Close()
+		w.f = nil
+		return err
+	}
+	w.logged += len(recs)
 	return nil
 }
 

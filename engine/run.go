@@ -252,8 +252,8 @@ func (r *runner) loop(ctx context.Context) {
 }
 
 // journalInterval is how often, at most, the run loop writes the journal.
-// Every write rewrites the whole document, so writing at each of thousands
-// of quick steps cost most of a run's time. What a turn decides is on disk
+// Every write syncs the file, so writing at each of thousands of quick
+// steps would cost most of a run's time. What a turn decides is on disk
 // within this interval; a job step writes at once (checkpoint) before its
 // POST and again with the job's GUID, so a crash in between never lets a
 // resumed run submit a job twice: it only decides again steps that had
