@@ -103,6 +103,12 @@ func (p *Plan) DryRunEnv(inputs map[string]any, env map[string]string, now time.
 		if hasItem {
 			d.env["item"] = item
 		}
+		d.skipped = map[string]bool{}
+		for _, n := range p.Nodes {
+			if c, _ := d.condition(n); c.Outcome == WouldSkip {
+				d.skipped[n.ID()] = true
+			}
+		}
 		out := make([]*DryStep, 0, len(p.Nodes))
 		for _, n := range p.Nodes {
 			out = append(out, d.step(n))
@@ -127,6 +133,7 @@ type dryRunner struct {
 	hasEnv  bool
 	hasItem bool // item is in env: a matrix item's dry run
 	now     time.Time
+	skipped map[string]bool // steps the inputs alone skip
 }
 
 // dryEnv is the expression environment of a dry run: no step has a state
@@ -216,6 +223,11 @@ func (d *dryRunner) params(n *Node) (map[string]string, []string) {
 			problems = append(problems, fmt.Sprintf("with.%s: %v", w.name, err))
 		case v != nil:
 			out[w.name] = text(v)
+			if skipped := d.resolvesToNothing(w.t); skipped != nil && required(n.Step, w.name) {
+				problems = append(problems, fmt.Sprintf("with.%s: %s is unavailable with these "+
+					"inputs: %s would be skipped", w.name, strings.TrimSpace(w.t.raw.Text),
+					stepList(skipped)))
+			}
 		case required(n.Step, w.name):
 			problems = append(problems, fmt.Sprintf("with.%s: %s is unavailable with these inputs",
 				w.name, strings.TrimSpace(w.t.raw.Text)))
@@ -288,20 +300,31 @@ func (p *program) placeholder() string { return "<" + p.src + ">" }
 // parse again, which Build has ruled out, reads "steps" so that it is
 // never evaluated.
 func (p *program) roots() (names []string) {
+	paths := p.paths()
+	if paths == nil {
+		return []string{"steps"}
+	}
+	for _, path := range paths {
+		names = append(names, path[0])
+	}
+	return names
+}
+
+// paths returns every identifier path the expression reads, such as
+// [steps find outputs appGuid], or nil when it does not parse again,
+// which Build has ruled out.
+func (p *program) paths() (paths [][]string) {
 	defer func() {
 		// ast.Walk panics on a node type it does not know.
 		if recover() != nil {
-			names = []string{"steps"}
+			paths = nil
 		}
 	}()
 	tree, err := parser.Parse(p.src)
 	if err != nil {
-		return []string{"steps"}
+		return nil
 	}
 	v := &refVisitor{}
 	ast.Walk(&tree.Node, v)
-	for _, path := range v.paths {
-		names = append(names, path[0])
-	}
-	return names
+	return v.paths
 }

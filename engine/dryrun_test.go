@@ -256,3 +256,46 @@ steps:
 		}
 	}
 }
+
+// TestDryRunSkippedStepOutputs checks that a dry run tells when a required
+// parameter reads only outputs of a step the inputs skip, since the run
+// would fail that step, and not when a fallback gives it a value.
+func TestDryRunSkippedStepOutputs(t *testing.T) {
+	p := mustBuild(t, `version: 1
+name: skipped-outputs
+inputs: {backup: {type: boolean, default: false}}
+steps:
+  find:
+    query: application
+    with: {name: demo-app}
+  backup:
+    job: BACKUP
+    if: inputs.backup
+    with: {appGuid: "${{ steps.find.outputs.appGuid }}"}
+  after:
+    job: BACKUP
+    needs: [backup]
+    with: {appGuid: "${{ steps.backup.outputs.appGuid }}"}
+  fallback:
+    job: BACKUP
+    needs: [backup]
+    with: {appGuid: "${{ steps.backup.outputs.appGuid ?? steps.find.outputs.appGuid }}"}
+`)
+	for _, backup := range []bool{false, true} {
+		problems := map[string][]string{}
+		for _, s := range p.DryRun(map[string]any{"backup": backup}, dryNow).Steps {
+			problems[s.ID] = s.Problems
+		}
+		var want []string
+		if !backup {
+			want = []string{"with.appGuid: ${{ steps.backup.outputs.appGuid }} is unavailable " +
+				"with these inputs: step backup would be skipped"}
+		}
+		if d := cmp.Diff(want, problems["after"]); d != "" {
+			t.Errorf("backup=%v: after's problems (-want +got):\n%s", backup, d)
+		}
+		if len(problems["fallback"]) > 0 {
+			t.Errorf("backup=%v: fallback has problems %q", backup, problems["fallback"])
+		}
+	}
+}
