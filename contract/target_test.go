@@ -50,7 +50,8 @@ func newTarget(t *testing.T) target {
 		}
 		return target{
 			name: u, url: strings.TrimSuffix(u, "/"), key: k, user: os.Getenv("AIP_CONSOLE_USER"),
-			caFile: os.Getenv("AIP_CONSOLE_CA_FILE"), live: true, write: os.Getenv("CONTRACT_WRITE") == "1", jobWithin: within,
+			caFile: os.Getenv("AIP_CONSOLE_CA_FILE"), live: true,
+			write: os.Getenv("CONTRACT_WRITE") == "1", jobWithin: within,
 		}
 	}
 	sim := consolesim.New(consolesim.Options{APIKey: simKey, StepTime: 5 * time.Millisecond})

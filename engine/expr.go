@@ -242,7 +242,8 @@ func (c *compiler) checkRefs(root ast.Node, pos schema.Pos, where string, p *pro
 
 // wordOperator matches expr's message for an operator written like a
 // function call, as in startsWith(a, "x").
-var wordOperator = regexp.MustCompile(`^unexpected token Operator\("(startsWith|endsWith|contains|matches)"\)`)
+var wordOperator = regexp.MustCompile(
+	`^unexpected token Operator\("(startsWith|endsWith|contains|matches)"\)`)
 
 // functionNames are the functions an expression may call: the status
 // functions and expr's built-ins.

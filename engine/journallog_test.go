@@ -98,7 +98,8 @@ func TestJournalRecordCutShort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	torn := append(bytes.Clone(good), `{"updated":"2026-12-03T00:00:00Z","item":0,"step":1,"set":{"id":"b","st`...)
+	cut := `{"updated":"2026-12-03T00:00:00Z","item":0,"step":1,"set":{"id":"b","st`
+	torn := append(bytes.Clone(good), cut...)
 	if err := os.WriteFile(path, torn, 0o644); err != nil {
 		t.Fatal(err)
 	}
