@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/aipflow/runner/engine"
+	_ "github.com/aipflow/runner/internal/termquery" // before Bubble Tea's init: no terminal query
 )
 
 // defaultHeartbeat is how long a step may run or wait without a progress
