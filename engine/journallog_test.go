@@ -147,3 +147,28 @@ func TestJournalWrittenWholeWhenRecordsOutgrowIt(t *testing.T) {
 		t.Errorf("step b has %d attempts, want the last change's 2999", got)
 	}
 }
+
+// TestJournalWriteErrorThenWhole checks that a failed append is returned
+// to the caller, which then submits nothing, and that the next write is
+// whole, so that the journal on disk recovers every change.
+func TestJournalWriteErrorThenWhole(t *testing.T) {
+	w, path := newTestWriter(t)
+	w.f.Close() // the next append fails, as on a full disk
+	w.set(0, 0, JournalStep{ID: "a", State: Running, Attempts: 1})
+	if err := w.flush(); err == nil {
+		t.Fatal("an append to a closed file succeeded")
+	}
+	if !w.pending() {
+		t.Error("the change that was not written is not pending")
+	}
+	if err := w.flush(); err != nil {
+		t.Fatalf("the whole write after a failed append: %v", err)
+	}
+	j, err := LoadJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := j.Items[0].Steps[0]; s.State != Running || s.Attempts != 1 {
+		t.Errorf("step a %+v, want the change the failed append lost", s)
+	}
+}

@@ -36,21 +36,23 @@ type journalWriter struct {
 	now  func() time.Time
 	log  *slog.Logger
 
-	mu     sync.Mutex // guards head, items, recs, ended and seq
-	head   Journal    // everything but Items and StepHashes
-	hashes []byte     // head's StepHashes, encoded once: they never change
-	items  []rawItem
-	recs   []byte // records not on disk yet, one line each
-	ended  bool   // end was called: the next write is the last, whole
-	seq    uint64 // changes recorded
-	buf    bytes.Buffer
+	mu      sync.Mutex // guards head, items, recs, ended, seq and written
+	head    Journal    // everything but Items and StepHashes
+	hashes  []byte     // head's StepHashes, encoded once: they never change
+	items   []rawItem
+	recs    []byte // records not on disk yet, one line each
+	ended   bool   // end was called: the next write is the last, whole
+	seq     uint64 // changes recorded
+	written uint64 // the last change on disk
+	buf     bytes.Buffer
 
-	wmu     sync.Mutex // held while writing; guards the fields below
-	written uint64     // the last change on disk
-	err     error      // the first write error
-	f       *os.File   // the journal, open to append; nil: write it whole next
-	doc     int        // size of the document last written whole
-	logged  int        // bytes of records appended to it since
+	// wmu is held while writing, so that pending, which the run loop
+	// asks at every turn, never waits for a write and its sync.
+	wmu    sync.Mutex // guards the fields below
+	err    error      // the first write error
+	f      *os.File   // the journal, open to append; nil: write it whole next
+	doc    int        // size of the document last written whole
+	logged int        // bytes of records appended to it since
 }
 
 // minAppended is how many bytes of records a journal may hold before it
@@ -153,8 +155,6 @@ func (w *journalWriter) pending() bool {
 	if w == nil {
 		return false
 	}
-	w.wmu.Lock()
-	defer w.wmu.Unlock()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.seq != w.written
@@ -202,7 +202,9 @@ func (w *journalWriter) flush() error {
 		}
 		return err
 	}
+	w.mu.Lock()
 	w.written = seq
+	w.mu.Unlock()
 	return nil
 }
 

@@ -209,9 +209,9 @@ func (r *runner) stage(t *task, sr *StepResult) {
 
 // checkpoint records and writes at once the result a step goroutine
 // holds, as the step goes on.
-func (r *runner) checkpoint(t *task, sr *StepResult) {
+func (r *runner) checkpoint(t *task, sr *StepResult) error {
 	r.stage(t, sr)
-	r.jr.flush()
+	return r.jr.flush()
 }
 
 // consoleStep records a Console progress step the job began, unless a

@@ -81,7 +81,7 @@ func (r *runner) beforeRetry(ctx context.Context, t *task, p retryPolicy, sr *St
 	// that ended, finds it failed and goes on with the next attempt.
 	waiting := *sr
 	waiting.State, waiting.Reason = Running, note
-	r.checkpoint(t, &waiting)
+	_ = r.checkpoint(t, &waiting) // a failure is logged, and the next POST refused
 	r.emit(Event{Item: t.item.res.Label, Step: t.node.ID(), State: Running, Reason: note,
 		Attempt: sr.Attempts})
 	timer := time.NewTimer(r.real(d))

@@ -169,8 +169,13 @@ func (r *runner) attempt(ctx context.Context, t *task, jt *schema.JobType,
 	// Written before the POST: a journal that shows the step running with
 	// this attempt and no GUID tells a POST in flight, which a resumed run
 	// does not send again blindly. Left to the loop's next write, a crash
-	// after the POST could leave the previous state on disk.
-	r.checkpoint(t, sr)
+	// after the POST could leave the previous state on disk. Nor is a job
+	// submitted that the journal could not record: a resume reading the
+	// journal left on disk would submit it again.
+	if err := r.checkpoint(t, sr); err != nil {
+		sr.State, sr.Reason, sr.Err = Failed, "not submitted: "+err.Error(), err
+		return JobStatus{}, false
+	}
 
 	// The POST is not canceled by an interrupt: once it may have reached
 	// the Console the runner must learn the job's GUID, or a job would run
@@ -185,7 +190,7 @@ func (r *runner) attempt(ctx context.Context, t *task, jt *schema.JobType,
 	}
 	sr.JobGUID = start.JobGUID
 	sr.Outputs = jobOutputs(jt, start, JobStatus{State: "starting"}, req)
-	r.checkpoint(t, sr) // the GUID is on disk before the first poll
+	_ = r.checkpoint(t, sr) // the GUID is on disk before the first poll; a failure is logged
 	r.log.Info("job submitted", "step", n.ID(), "job_id", start.JobGUID,
 		"job_type", jt.Name, "attempt", sr.Attempts)
 	r.emit(Event{Item: t.item.res.Label, Step: n.ID(), State: Running,
