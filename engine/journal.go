@@ -305,13 +305,14 @@ func validRunID(id string) bool {
 	return true
 }
 
-// Progress returns how many steps of the run, over all items, completed
-// or were skipped, and how many there are.
+// Progress returns how many steps of the run, over all items, are done
+// with: completed, skipped, or failed with continue-on-error, which a
+// resume does not run again; and how many there are.
 func (j *Journal) Progress() (done, total int) {
 	for _, it := range j.Items {
 		for _, s := range it.Steps {
 			total++
-			if s.State == Completed || s.State == Skipped {
+			if s.State == Completed || s.State == Skipped || s.Ignored {
 				done++
 			}
 		}

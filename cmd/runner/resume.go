@@ -15,6 +15,7 @@ import (
 type resumeFlags struct {
 	execFlags
 	force bool
+	file  string // --file: where the run's workflow file is now
 }
 
 const resumeLong = `resume goes on with a run that stopped: a CI agent that died, a run that
@@ -72,6 +73,9 @@ func (a *app) resumeCmd() *cobra.Command {
 	// A simulator started by this process knows no job of the run; tests
 	// pass --simulate with the simulator the run used.
 	_ = fs.MarkHidden("simulate")
+	fs.StringVar(&f.file, "file", "",
+		"the run's workflow `FILE`, when it moved since the run began (a new checkout, another\n"+
+			"agent); by default the path the run began with")
 	fs.BoolVar(&f.force, "force", false,
 		"resume even when a completed step's definition changed, or the run seems to\n"+
 			"be running still; submit again the jobs that may have been submitted already")
@@ -91,8 +95,8 @@ func (a *app) resume(ctx context.Context, id string, f *resumeFlags) error {
 		return err
 	}
 	if done, total := j.Progress(); done == total {
-		a.progressf("run %s: all %s completed or were skipped already: "+
-			"nothing to resume\n", id, plural(total, "step"))
+		a.progressf("run %s: all %s completed, were skipped or failed with "+
+			"continue-on-error: nothing to resume\n", id, plural(total, "step"))
 		res := j.Result()
 		// A process killed after its last step, before its last write,
 		// leaves the run running in its journal; its steps say otherwise.
@@ -107,7 +111,7 @@ func (a *app) resume(ctx context.Context, id string, f *resumeFlags) error {
 	if err := a.checkNotRunning(j, f.force); err != nil {
 		return err
 	}
-	p, inputs, src, err := a.reload(j, f.force)
+	p, inputs, src, err := a.reload(j, f.file, f.force)
 	if err != nil {
 		return err
 	}
@@ -237,20 +241,24 @@ func (a *app) checkNotRunning(j *engine.Journal, force bool) error {
 
 // reload loads the workflow file of a run, checks it against the journal
 // and resolves the run's inputs for it.
-func (a *app) reload(j *engine.Journal, force bool) (*engine.Plan, map[string]any,
+func (a *app) reload(j *engine.Journal, file string, force bool) (*engine.Plan, map[string]any,
 	engine.Source, error) {
 	var src engine.Source
-	p, err := a.load(j.File)
+	if file == "" {
+		file = j.File
+	}
+	p, err := a.load(file)
 	if err != nil {
-		fmt.Fprintf(a.stderr, "runner: run %s began with workflow %s\n", j.RunID, j.File)
+		fmt.Fprintf(a.stderr, "runner: run %s began with workflow %s; if it moved since, "+
+			"give its path with --file\n", j.RunID, j.File)
 		return nil, nil, src, err
 	}
-	if src, err = source(j.File); err != nil {
+	if src, err = source(file); err != nil {
 		return nil, nil, src, err
 	}
 	if src.Hash != j.FileHash {
-		fmt.Fprintf(a.stderr, "warning: workflow file %s changed since run %s began\n",
-			j.File, j.RunID)
+		fmt.Fprintf(a.stderr, "runner: warning: workflow file %s changed since run %s began\n",
+			file, j.RunID)
 	}
 	if changed := engine.ChangedSteps(p, j); len(changed) > 0 {
 		if !force {
@@ -259,7 +267,7 @@ func (a *app) reload(j *engine.Journal, force bool) (*engine.Plan, map[string]an
 				"all the same: pass --force to resume anyway, or start a new run",
 				j.RunID, strings.Join(changed, ", ")))
 		}
-		fmt.Fprintf(a.stderr, "warning: keeping the results of changed steps (--force): %s\n",
+		fmt.Fprintf(a.stderr, "runner: warning: keeping the results of changed steps (--force): %s\n",
 			strings.Join(changed, ", "))
 	}
 	inputs, err := engine.ResolveInputs(p.Workflow, j.Inputs)

@@ -62,7 +62,7 @@ func TestResumeOfCompletedRunSaysSo(t *testing.T) {
 	if res.code != 0 {
 		t.Fatalf("resume: exit %d, want 0\n%s", res.code, res.stderr)
 	}
-	want := "all 7 steps completed or were skipped already: nothing to resume"
+	want := "all 7 steps completed, were skipped or failed with continue-on-error: nothing to resume"
 	if !strings.Contains(res.stderr, want) {
 		t.Errorf("resume does not say the run completed:\n%s", res.stderr)
 	}
