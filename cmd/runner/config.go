@@ -186,8 +186,8 @@ func (c *configParser) checkProfile(p *profile, what string) {
 			// Workflow expressions read the environment as env, except for
 			// variables whose names say they hold a secret.
 			c.errorAt(v.pos, "%s: api-key-env %s: the name must say that the variable holds a "+
-				"secret (contain API_KEY, PASSWORD, SECRET or TOKEN), so that workflow "+
-				"expressions cannot read it as env.%s", what, v.text, v.text)
+				"secret (contain %s), so that workflow expressions cannot read it as env.%s",
+				what, v.text, strings.Join(secretMarks, ", "), v.text)
 		}
 	}
 	if v := p.insecure; v.set() {

@@ -56,7 +56,7 @@ func (f *connFlags) registerSettings(fs *pflag.FlagSet) {
 		"user `NAME` for Basic auth; the API key is then the password (default $AIP_CONSOLE_USER)")
 	fs.StringVar(&f.keyFile, "api-key-file", "",
 		"read the API key (the password with --user) from `FILE`, without surrounding white\n"+
-			"space (default $AIP_CONSOLE_API_KEY, else $AIP_CONSOLE_API_KEY_FILE)")
+			"space (default: the key in $AIP_CONSOLE_API_KEY, else the file $AIP_CONSOLE_API_KEY_FILE)")
 	fs.StringVar(&f.caFile, "ca-file", "",
 		"verify the Console's TLS certificate with the PEM certificates of `FILE` too\n"+
 			"(default $AIP_CONSOLE_CA_FILE)")

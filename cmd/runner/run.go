@@ -144,11 +144,15 @@ func environ() map[string]string {
 	return out
 }
 
+// secretMarks are the parts of an environment variable's name that say
+// it holds a credential, whatever the case.
+var secretMarks = []string{"API_KEY", "APIKEY", "PASSWORD", "SECRET", "TOKEN", "CREDENTIAL"}
+
 // secretName reports whether an environment variable likely holds a
 // credential, which expressions must not be able to read.
 func secretName(k string) bool {
 	k = strings.ToUpper(k)
-	for _, s := range []string{"API_KEY", "APIKEY", "PASSWORD", "SECRET", "TOKEN", "CREDENTIAL"} {
+	for _, s := range secretMarks {
 		if strings.Contains(k, s) {
 			return true
 		}
