@@ -43,7 +43,7 @@ func runChild(f childFlags) error {
 		return err
 	}
 	res, err := engine.Run(context.Background(), p, engine.Options{
-		Jobs:        consolejobs.Service{Client: c},
+		Jobs:        &consolejobs.Service{Client: c},
 		RunID:       "bench",
 		MaxParallel: f.maxParallel,
 		Speed:       f.speed,

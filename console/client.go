@@ -45,8 +45,7 @@ type Options struct {
 
 	// CAFile is a PEM file of certificates to trust, besides the system's,
 	// when verifying the Console's certificate (a company CA). New fails
-	// with an error naming the file when it cannot be read or holds no
-	// certificate.
+	// with a *CAFileError when it cannot be read or holds no certificate.
 	CAFile string
 
 	// Insecure turns off verification of the Console's certificate. The
@@ -123,7 +122,7 @@ func (a *credentials) describe() string {
 // opts.CAFile cannot be used. New sends no request; call Login to check
 // the credentials.
 func New(opts Options) (*Client, error) {
-	base, err := normalizeBaseURL(opts.BaseURL)
+	base, err := NormalizeBaseURL(opts.BaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -161,12 +160,14 @@ func New(opts Options) (*Client, error) {
 // BaseURL returns the normalised base URL, without a trailing slash.
 func (c *Client) BaseURL() string { return c.base }
 
-// normalizeBaseURL applies the official client's rules (prepend "http://"
-// when there is no scheme, remove one trailing "/") and checks that the
-// result is an absolute http or https URL. The official client tests for
-// a leading "http" rather than for a scheme, which turns "httpd.local:8081"
-// into an unusable URL; this one does not.
-func normalizeBaseURL(raw string) (string, error) {
+// NormalizeBaseURL returns the base URL that New makes of raw: without
+// surrounding white space, with "http://" before an address that has no
+// scheme and without one trailing "/", as the official client has it. It
+// fails, as New does, unless the result is an absolute http or https URL
+// without query or fragment. The official client tests for a leading
+// "http" rather than for a scheme, which turns "httpd.local:8081" into an
+// unusable URL; this one does not.
+func NormalizeBaseURL(raw string) (string, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
 		return "", errors.New("console: base URL is empty")

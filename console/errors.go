@@ -29,11 +29,16 @@ var (
 	ErrUnreachable = errors.New("console unreachable")
 
 	// ErrCertificate reports that the Console's TLS certificate could not
-	// be verified. Such an error also matches ErrUnreachable; for a
-	// certificate signed by an unknown authority its message says
-	// "certificate signed by unknown authority; pass --ca-file (or
-	// --insecure)", which Options.CAFile and Options.Insecure answer.
+	// be verified. Such an error also matches ErrUnreachable and wraps the
+	// TLS error, such as an x509.UnknownAuthorityError for a certificate
+	// signed by an authority that neither the system nor Options.CAFile
+	// holds. Retrying does not help.
 	ErrCertificate = errors.New("console certificate not trusted")
+
+	// ErrCAFile reports that New could not use Options.CAFile: the file
+	// cannot be read or holds no PEM certificate. Such an error is a
+	// *CAFileError.
+	ErrCAFile = errors.New("console CA file unusable")
 
 	// ErrOutcomeUnknown reports that a request that is not safe to repeat,
 	// such as POST /api/jobs, may have reached the Console although the
@@ -103,6 +108,25 @@ func (e *StatusError) Is(target error) bool {
 	return false
 }
 
+// errNoPEM is the cause of a CAFileError for a file without a
+// certificate.
+var errNoPEM = errors.New("no PEM certificate in it")
+
+// CAFileError is the error of New for an Options.CAFile it cannot use. It
+// matches ErrCAFile and Err.
+type CAFileError struct {
+	Path string // Options.CAFile
+	Err  error  // why: the file system's error, or that it holds no PEM certificate
+}
+
+// Error returns a message such as
+// `console: CA file "ca.pem": no PEM certificate in it`.
+func (e *CAFileError) Error() string {
+	return fmt.Sprintf("console: CA file %q: %v", e.Path, e.Err)
+}
+
+func (e *CAFileError) Unwrap() []error { return []error{ErrCAFile, e.Err} }
+
 // transportError is a request that got no HTTP response. It matches
 // ErrUnreachable and the transport's error, and ErrCertificate when the
 // server's certificate was refused.
@@ -110,16 +134,12 @@ type transportError struct {
 	method, path string
 	err          error
 
-	connected bool   // a connection was made: the request may have been sent
-	final     bool   // retrying cannot help (TLS failure)
-	cert      bool   // the server's certificate was refused
-	hint      string // replaces the transport's words in the message
+	connected bool // a connection was made: the request may have been sent
+	final     bool // retrying cannot help (TLS failure)
+	cert      bool // the server's certificate was refused
 }
 
 func (e *transportError) Error() string {
-	if e.hint != "" {
-		return fmt.Sprintf("console: %s %s: %s", e.method, e.path, e.hint)
-	}
 	return fmt.Sprintf("console: %s %s: %v", e.method, e.path, e.err)
 }
 

@@ -21,6 +21,14 @@ const (
 	DefaultMaxRetryAfter   = 10 * time.Minute
 )
 
+// RetryMessage is the message of the Warn record a Client logs before
+// it sends a request again. Its attributes are method and path (of the
+// request), attempt (the number of the attempt that failed, from 1),
+// max_attempts (the most the call may make; RetryOptions.MaxElapsed or a
+// Retry-After may end it sooner), delay (the pause before the next
+// attempt, a time.Duration) and err (the failure).
+const RetryMessage = "console request failed; retrying"
+
 // RetryOptions bounds how a Client repeats a request that failed for a
 // reason that may pass: a transport error, or HTTP 429, 500, 502, 503 or
 // 504. The zero value uses the defaults.
@@ -114,8 +122,8 @@ func (c *Client) attempts(ctx context.Context, cl call) (*response, error) {
 		return nil, err
 	}
 	notify := func(err error, d time.Duration) {
-		c.log.WarnContext(ctx, "console request failed; retrying", "method", cl.method,
-			"path", cl.path, "attempt", n, "delay", d, "err", err)
+		c.log.WarnContext(ctx, RetryMessage, "method", cl.method, "path", cl.path,
+			"attempt", n, "max_attempts", tries, "delay", d, "err", err)
 	}
 	r, err := backoff.Retry(ctx, op,
 		backoff.WithBackOff(c.newPause()),

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log"
 	"math/big"
 	"net"
@@ -101,36 +102,40 @@ func newTLSServer(t *testing.T, h http.Handler, cert tls.Certificate) *httptest.
 }
 
 // TestTLS checks a Console whose certificate a private CA signed: refused
-// with the system roots alone, with a message that names the fix and
-// without retries; accepted with CAFile or Insecure.
+// with the system roots alone, or under a name it was not made for, as an
+// ErrCertificate that wraps the x509 error, without retries and without
+// advice meant for the command line; accepted with CAFile or Insecure.
 func TestTLS(t *testing.T) {
 	t.Parallel()
 	cert, caFile := testPKI(t)
 	ts := newTLSServer(t, fixed(200, "application/json", `{}`), cert)
-	base := "https://127.0.0.1:" + ts.URL[strings.LastIndex(ts.URL, ":")+1:]
+	port := ts.URL[strings.LastIndex(ts.URL, ":")+1:]
 
 	tests := []struct {
-		name string
-		opts console.Options
-		ok   bool
+		name  string
+		host  string
+		opts  console.Options
+		cause error // nil when the certificate is accepted
 	}{
-		{"system roots", console.Options{}, false},
-		{"CA file", console.Options{CAFile: caFile}, true},
-		{"insecure", console.Options{Insecure: true}, true},
+		{"system roots", "127.0.0.1", console.Options{}, x509.UnknownAuthorityError{}},
+		{"CA file", "127.0.0.1", console.Options{CAFile: caFile}, nil},
+		{"insecure", "127.0.0.1", console.Options{Insecure: true}, nil},
+		{"other name", "localhost", console.Options{CAFile: caFile}, x509.HostnameError{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var log logBuffer
 			opts := tt.opts
-			opts.BaseURL, opts.APIKey, opts.Logger, opts.Retry = base, testKey, log.logger(), fastRetry
+			opts.BaseURL = "https://" + tt.host + ":" + port
+			opts.APIKey, opts.Logger, opts.Retry = testKey, log.logger(), fastRetry
 			c, err := console.New(opts)
 			if err != nil {
 				t.Fatal(err)
 			}
 
 			err = c.Login(context.Background())
-			if tt.ok {
+			if tt.cause == nil {
 				if err != nil {
 					t.Errorf("Login: %v", err)
 				}
@@ -139,10 +144,12 @@ func TestTLS(t *testing.T) {
 			if !errors.Is(err, console.ErrUnreachable) || !errors.Is(err, console.ErrCertificate) {
 				t.Fatalf("Login error %v, want ErrUnreachable and ErrCertificate", err)
 			}
-			want := "console: GET /api/user: tls: " +
-				"certificate signed by unknown authority; pass --ca-file (or --insecure)"
-			if err.Error() != want {
-				t.Errorf("error\n got %v\nwant %s", err, want)
+			if !wraps(err, tt.cause) {
+				t.Errorf("Login error %v does not wrap a %T", err, tt.cause)
+			}
+			if msg := err.Error(); !strings.HasPrefix(msg, "console: GET /api/user: ") ||
+				strings.Contains(msg, "--") {
+				t.Errorf("error %q, want the request and no command-line flag", msg)
 			}
 			if strings.Contains(log.String(), "retrying") {
 				t.Errorf("a certificate error was retried:\n%s", log.String())
@@ -151,7 +158,20 @@ func TestTLS(t *testing.T) {
 	}
 }
 
-// TestCAFileInvalid checks that New names a CA file it cannot use.
+// wraps reports whether err wraps an error of the type of target, one of
+// the x509 errors that TestTLS expects.
+func wraps(err, target error) bool {
+	switch target.(type) {
+	case x509.UnknownAuthorityError:
+		return errors.As(err, new(x509.UnknownAuthorityError))
+	case x509.HostnameError:
+		return errors.As(err, new(x509.HostnameError))
+	}
+	return false
+}
+
+// TestCAFileInvalid checks that New refuses a CA file it cannot use with
+// a *CAFileError that names it.
 func TestCAFileInvalid(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -170,6 +190,15 @@ func TestCAFileInvalid(t *testing.T) {
 		if err == nil || err.Error() != tt.want {
 			t.Errorf("New error\n got %v\nwant %s", err, tt.want)
 		}
+		var ce *console.CAFileError
+		if !errors.Is(err, console.ErrCAFile) || !errors.As(err, &ce) || ce.Path != tt.path {
+			t.Errorf("New error %#v, want a *CAFileError for %s matching ErrCAFile", err, tt.path)
+		}
+	}
+	_, err := console.New(console.Options{BaseURL: "https://" + consoleHost, APIKey: testKey,
+		CAFile: missing})
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("New error %v, want one matching fs.ErrNotExist", err)
 	}
 }
 

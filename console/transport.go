@@ -106,32 +106,29 @@ func environmentProxy() func(*http.Request) (*url.URL, error) {
 }
 
 // loadCA returns the system roots with the certificates of the PEM file
-// at path added. The error names the file.
+// at path added. Its error is a *CAFileError.
 func loadCA(path string) (*x509.CertPool, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
-			err = pe.Err // the path is named once, below
+			err = pe.Err // the path is named once, by CAFileError
 		}
-		return nil, fmt.Errorf("console: CA file %q: %w", path, err)
+		return nil, &CAFileError{Path: path, Err: err}
 	}
 	pool, err := x509.SystemCertPool()
 	if err != nil || pool == nil {
 		pool = x509.NewCertPool()
 	}
 	if !pool.AppendCertsFromPEM(data) {
-		return nil, fmt.Errorf("console: CA file %q: no PEM certificate in it", path)
+		return nil, &CAFileError{Path: path, Err: errNoPEM}
 	}
 	return pool, nil
 }
 
-// hintUnknownCA is the message of a certificate signed by an authority
-// the client does not trust.
-const hintUnknownCA = "certificate signed by unknown authority; pass --ca-file (or --insecure)"
-
 // classifyTLS marks a transport error caused by TLS: such errors are
-// final, since a retry meets the same certificate or the same server.
+// final, since a retry meets the same certificate or the same server,
+// and a refused certificate matches ErrCertificate.
 func classifyTLS(te *transportError) {
 	var (
 		unknownCA x509.UnknownAuthorityError
@@ -143,10 +140,8 @@ func classifyTLS(te *transportError) {
 	)
 	err := te.err
 	switch {
-	case errors.As(err, &unknownCA):
-		te.final, te.cert = true, true
-		te.hint = "tls: " + hintUnknownCA
-	case errors.As(err, &hostname), errors.As(err, &invalid), errors.As(err, &verify):
+	case errors.As(err, &unknownCA), errors.As(err, &hostname), errors.As(err, &invalid),
+		errors.As(err, &verify):
 		te.final, te.cert = true, true
 	case errors.As(err, &record), errors.As(err, &alert):
 		te.final = true

@@ -88,9 +88,10 @@ type UploadOptions struct {
 // longest first (console-api.md 2.8, ALLOWED_ARCHIVE_EXTENSIONS).
 var archiveExts = []string{".tar.gz", ".zip", ".tgz", ".gz"}
 
-// archiveExt returns the extension of an archive name, lower-case and
-// with its dot, or "" for a name the Console does not extract.
-func archiveExt(name string) string {
+// ArchiveExt returns the extension of an archive name, lower-case and
+// with its dot, or "" for a name the Console does not extract: .tar.gz,
+// .zip, .tgz or .gz after at least one other character.
+func ArchiveExt(name string) string {
 	lower := strings.ToLower(name)
 	for _, ext := range archiveExts {
 		if strings.HasSuffix(lower, ext) && len(lower) > len(ext) {
@@ -134,9 +135,7 @@ func (c *Client) Upload(ctx context.Context, appGUID, path string,
 	defer f.Close()
 	name := opts.FileName
 	if name == "" {
-		if name, err = randomName(path); err != nil {
-			return ChunkedUpload{}, err
-		}
+		name = NewGUID() + ArchiveExt(path)
 	}
 
 	base := "/api/applications/" + url.PathEscape(appGUID) + "/upload"
@@ -199,7 +198,7 @@ const abortWait = 30 * time.Second
 // openArchive opens the regular, non-empty file at path whose extension
 // the Console extracts, and returns it with its size.
 func openArchive(path string) (*os.File, int64, error) {
-	if archiveExt(path) == "" {
+	if ArchiveExt(path) == "" {
 		return nil, 0, fmt.Errorf("console: upload %s: not a .zip, .tgz, .gz or .tar.gz archive",
 			filepath.Base(path))
 	}
@@ -224,17 +223,14 @@ func openArchive(path string) (*os.File, int64, error) {
 	return f, fi.Size(), nil
 }
 
-// randomName returns a random UUID (version 4) with the extension of the
-// archive at path.
-func randomName(path string) (string, error) {
+// NewGUID returns a random version 4 UUID in its usual lower-case form,
+// as the Console writes the GUIDs of its objects.
+func NewGUID() string {
 	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("console: upload: %w", err)
-	}
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:]) +
-		archiveExt(path), nil
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
 // chunker sends a file in chunks. Each chunk is a multipart/mixed body,

@@ -18,9 +18,16 @@ type LogLine struct {
 }
 
 const (
-	// maxLogPages bounds the pages one read of a step's log takes, so that
-	// a log that keeps growing cannot hold the end of a step.
+	// maxLogPages bounds the pages of a step's log read at one poll, so
+	// that a long log does not hold the polls of the job back: the rest
+	// is read at the next polls.
 	maxLogPages = 20
+
+	// maxDrainPages bounds the pages of a step's log read once the job
+	// has ended, so that a log that keeps growing cannot hold the end of
+	// the step; 2,000 pages are 6 million lines at the Console's usual
+	// page size. logDrainWait bounds the time.
+	maxDrainPages = 2000
 
 	// maxLogErrors is how many failed log reads in a row end the
 	// following of a job's logs: a Console without the log endpoints
@@ -36,8 +43,10 @@ const (
 // engine waits for it, and hands their lines to Options.OnLog in order:
 // step after step, as the job's status lists them. It reads at most once
 // per poll interval, the log of the step in progress one page at a time;
-// a step that has ended is read to its end before the next one. Its
-// errors are logged at Debug level and never change the step's outcome.
+// a step that has ended is read to its end before the next one, over
+// several polls if it is long. Its errors are logged at Debug level, a
+// log it could not show whole at Warn level; neither changes the step's
+// outcome.
 type follower struct {
 	r        *runner
 	item     string
@@ -131,30 +140,48 @@ func (f *follower) loop(ctx context.Context) {
 }
 
 // read reads what is new: the rest of each step that has ended, then,
-// unless final, one page of the step in progress. With final every step
-// is read to its end.
+// unless final, one page of the step in progress. A step that has ended
+// is read maxLogPages pages at a time; until its end is reached, the
+// next read goes on from its cursor rather than moving to the next step.
+// With final every step is read to its end, or to maxDrainPages pages.
 func (f *follower) read(ctx context.Context, final bool) {
 	f.mu.Lock()
 	steps := f.steps
 	f.mu.Unlock()
 	for f.at < len(steps) && f.errs < maxLogErrors && ctx.Err() == nil {
 		current := f.at == len(steps)-1 && !final
-		if !f.readStep(ctx, steps[f.at], !current) {
-			return
+		pages := maxLogPages
+		switch {
+		case current:
+			pages = 1
+		case final:
+			pages = maxDrainPages
 		}
-		if current {
-			return
+		end, ok := f.readStep(ctx, steps[f.at], pages)
+		if !ok || current {
+			break
+		}
+		if !end && !final {
+			return // the rest at the next poll
+		}
+		if !end {
+			f.r.log.Warn("job log cut: the rest of the step's log is not shown", "step", f.step,
+				"job_id", f.guid, "console_step", steps[f.at], "pages", pages)
 		}
 		f.at++
 		f.cur = LogCursor{}
 	}
+	if final && ctx.Err() != nil && f.at < len(steps) {
+		f.r.log.Warn("job log cut: reading the rest was stopped", "step", f.step,
+			"job_id", f.guid, "console_step", steps[f.at], "err", context.Cause(ctx))
+	}
 }
 
-// readStep reads the log of one Console step from the cursor on: one
-// page, or with whole, pages until the log ends or a page is empty. It
-// reports false after a failed read.
-func (f *follower) readStep(ctx context.Context, step string, whole bool) bool {
-	for range maxLogPages {
+// readStep reads at most pages pages of the log of one Console step,
+// from the cursor on. It reports whether it reached the end of the log (a
+// page at its end, or an empty page), and false after a failed read.
+func (f *follower) readStep(ctx context.Context, step string, pages int) (end, ok bool) {
+	for range pages {
 		page, err := f.r.opts.Jobs.ReadLog(ctx, f.guid, step, f.cur)
 		if err != nil {
 			f.errs++
@@ -163,16 +190,16 @@ func (f *follower) readStep(ctx context.Context, step string, whole bool) bool {
 			if f.errs == maxLogErrors {
 				f.r.log.Debug("job log no longer followed", "step", f.step, "job_id", f.guid)
 			}
-			return false
+			return false, false
 		}
 		f.errs = 0
 		f.cur = page.Next
 		f.emit(step, page.Lines)
-		if !whole || page.EOF || len(page.Lines) == 0 {
-			return true
+		if page.EOF || len(page.Lines) == 0 {
+			return true, true
 		}
 	}
-	return true
+	return false, true
 }
 
 // emit hands lines to Options.OnLog, together: no progress event comes

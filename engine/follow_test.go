@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -11,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aipflow/runner/console"
+	"github.com/aipflow/runner/console/consolejobs"
+	"github.com/aipflow/runner/console/consolesim"
 	"github.com/aipflow/runner/engine"
 )
 
@@ -166,4 +171,134 @@ func TestFollowLogsErrorsDoNotFailStep(t *testing.T) {
 	if len(lines.all) != 0 {
 		t.Errorf("lines %v from a failing log", lines.all)
 	}
+}
+
+// A log of more pages than one read takes is shown whole: the rest of a
+// step that has ended is read at the next polls, and at the job's end,
+// before the log of the next step.
+func TestFollowLogsReadsLongLogsWhole(t *testing.T) {
+	const progress = 90 // lines besides the start, job and end lines
+	sim := consolesim.New(consolesim.Options{APIKey: "k", StepTime: 10 * time.Millisecond,
+		LogLines: progress})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	c, err := console.New(console.Options{BaseURL: srv.URL, APIKey: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two lines a page: 47 pages a Console step, more than one read takes.
+	w := &world{sim: sim, jobs: &consolejobs.Service{Client: c, LogLines: 2},
+		apps: map[string]string{}}
+	for _, a := range []string{"app1", "app2"} {
+		w.apps[a] = sim.AddApplication(a)
+	}
+
+	var lines logLines
+	res, _ := w.run(t, context.Background(), followed, nil, func(o *engine.Options) {
+		o.OnLog = lines.add
+	})
+	var want []string
+	for _, step := range []string{"unzip_source", "code_scanner", "add_version", "create_package",
+		"attach_package_to_version", "deliver_version"} {
+		want = append(want, step+" started", step+" job")
+		for n := range progress {
+			want = append(want, fmt.Sprintf("%s progress %d of %d", step, n+1, progress))
+		}
+		want = append(want, step+" done")
+	}
+	for _, it := range res.Items {
+		if it.Steps[1].State != engine.Completed {
+			t.Fatalf("item %s: deliver %s", it.Label, it.Steps[1].State)
+		}
+		var got []string
+		for _, l := range lines.all {
+			if l.Item == it.Label {
+				got = append(got, logEvent(l))
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("item %s: %d lines, want %d; first difference at %s", it.Label,
+				len(got), len(want), firstDiff(got, want))
+		}
+	}
+}
+
+// logEvent names what a line of the simulator's logs tells:
+// "unzip_source started", "unzip_source job", "unzip_source progress 1 of
+// 90", "unzip_source done".
+func logEvent(l engine.LogLine) string {
+	f := strings.Fields(l.Text)
+	switch {
+	case len(f) > 1 && f[1] == "job":
+		return l.ConsoleStep + " job"
+	case len(f) > 6 && f[3] == "progress":
+		return l.ConsoleStep + " " + strings.Join(f[3:7], " ")
+	case len(f) > 3:
+		// The step's name in the text may be masked: the API key is "k".
+		return l.ConsoleStep + " " + f[3]
+	}
+	return l.Text
+}
+
+// firstDiff describes where two lists of lines first differ.
+func firstDiff(got, want []string) string {
+	for i := range min(len(got), len(want)) {
+		if got[i] != want[i] {
+			return fmt.Sprintf("line %d: %q, want %q", i+1, got[i], want[i])
+		}
+	}
+	return fmt.Sprintf("line %d", min(len(got), len(want))+1)
+}
+
+// endlessLog is a job service whose step logs never end: every read
+// returns one more line.
+type endlessLog struct {
+	engine.JobService
+	reads atomic.Int32
+}
+
+func (e *endlessLog) ReadLog(ctx context.Context, guid, step string,
+	cur engine.LogCursor) (engine.LogPage, error) {
+	n := e.reads.Add(1)
+	return engine.LogPage{Lines: []string{fmt.Sprint("line ", n)},
+		Next: engine.LogCursor{Name: "main", Offset: cur.Offset + 1}}, nil
+}
+
+// A log that keeps growing after its job ended is read up to a bound,
+// and the cut is told.
+func TestFollowLogsCutsEndlessLog(t *testing.T) {
+	w := newWorld(t, "app1")
+	jobs := &endlessLog{JobService: w.jobs}
+	var lines logLines
+	var log syncBuffer
+	res, _ := w.run(t, context.Background(), fmt.Sprintf(longBackup, w.apps["app1"]), nil,
+		func(o *engine.Options) {
+			o.Jobs, o.OnLog, o.Speed = jobs, lines.add, 1000 // polls every 20 ms
+			o.Logger = slog.New(slog.NewTextHandler(&log, nil))
+		})
+	wantStates(t, res, map[string]string{"backup": "completed"})
+	if n := len(lines.all); n < 2000 || n > 2100 {
+		t.Errorf("%d lines, want the 2000 of the last read and a few before", n)
+	}
+	if !strings.Contains(log.String(), "job log cut") {
+		t.Errorf("the cut is not told:\n%s", log.String())
+	}
+}
+
+// syncBuffer is a strings.Builder safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

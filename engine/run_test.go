@@ -37,7 +37,7 @@ func newSlowWorld(t *testing.T, stepTime time.Duration, apps ...string) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{sim: sim, jobs: consolejobs.Service{Client: c}, apps: map[string]string{}}
+	w := &world{sim: sim, jobs: &consolejobs.Service{Client: c}, apps: map[string]string{}}
 	for _, a := range apps {
 		w.apps[a] = sim.AddApplication(a)
 	}

@@ -144,7 +144,10 @@ var parserProblems = map[string]bool{
 	"found undefined tag handle":             true,
 }
 
-// syntaxError turns a yaml.v3 error into a *PosError.
+// SyntaxError turns an error of yaml.v3's parser or scanner about data,
+// the content of file, into a *PosError: "yaml: problem" at the line
+// where the problem is, which for some problems yaml.v3 gives one too
+// low. An error without a line is placed at line 1.
 //
 // Known gap: yaml.v3 puts only a line in its syntax errors, and for some
 // problems the line where the enclosing collection starts, so the column
@@ -153,7 +156,7 @@ var parserProblems = map[string]bool{
 //
 // A syntax error caused by an unquoted ${{ }} template inside { } or [ ]
 // is reported at the template, with how to write it.
-func syntaxError(file string, data []byte, err error) *PosError {
+func SyntaxError(file string, data []byte, err error) *PosError {
 	msg := err.Error()
 	line := 1
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {

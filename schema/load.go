@@ -52,36 +52,44 @@ func readFile(path string) ([]byte, error) {
 // wrong in words ("nope.yaml: no such file"), without the system call;
 // errors.Is still finds the cause, such as fs.ErrNotExist.
 func ReadFile(path, what string, limit int64) ([]byte, error) {
+	data, _, err := ReadFileInfo(path, what, limit)
+	return data, err
+}
+
+// ReadFileInfo is ReadFile that also returns the file's information, as
+// the open file that was read reports it: its mode is that of the file
+// the content came from, even if path has changed since.
+func ReadFileInfo(path, what string, limit int64) ([]byte, fs.FileInfo, error) {
 	// Stat by path first: opening a named pipe would block until a writer
 	// comes.
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, fileError(path, err)
+		return nil, nil, fileError(path, err)
 	}
 	if err := checkFile(path, what, fi, limit); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fileError(path, err)
+		return nil, nil, fileError(path, err)
 	}
 	defer f.Close()
 
 	// Check again what was opened, in case path changed in between.
 	if fi, err = f.Stat(); err != nil {
-		return nil, fileError(path, err)
+		return nil, nil, fileError(path, err)
 	}
 	if err := checkFile(path, what, fi, limit); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
-		return nil, fileError(path, err)
+		return nil, nil, fileError(path, err)
 	}
 	if int64(len(data)) > limit {
-		return nil, tooLarge(path, what, limit)
+		return nil, nil, tooLarge(path, what, limit)
 	}
-	return data, nil
+	return data, fi, nil
 }
 
 // fileError returns err, an error of the os package about path, as
@@ -219,13 +227,13 @@ func parseYAML(file string, data []byte) (doc *yaml.Node, err error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	doc = &yaml.Node{}
 	if err := dec.Decode(doc); err != nil && err != io.EOF {
-		return nil, syntaxError(file, data, err)
+		return nil, SyntaxError(file, data, err)
 	}
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
 	case err == io.EOF:
 	case err != nil:
-		return nil, syntaxError(file, data, err)
+		return nil, SyntaxError(file, data, err)
 	case len(next.Content) > 0:
 		return nil, &PosError{File: file, Pos: posOf(next.Content[0]),
 			Err: errors.New("a workflow file holds one yaml document; remove the second")}

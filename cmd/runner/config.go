@@ -2,8 +2,9 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"strconv"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -101,7 +102,7 @@ func (c *configParser) errorAt(pos schema.Pos, format string, args ...any) {
 func parseConfig(file string, data []byte) (*configFile, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, configSyntaxError(file, err)
+		return nil, schema.SyntaxError(file, data, err)
 	}
 	cfg := &configFile{path: file, profiles: map[string]*profile{}}
 	if len(doc.Content) == 0 {
@@ -151,7 +152,7 @@ func (c *configParser) profiles(cfg *configFile, n *yaml.Node) {
 // profile reads the settings of one profile.
 func (c *configParser) profile(p *profile, n *yaml.Node) {
 	what := fmt.Sprintf("profile %q", p.name)
-	known := []string{"api-key-env", "api-key-file", "ca-file", "console-url", "insecure", "user"}
+	known := slices.Sorted(maps.Keys(profileKeys))
 	for _, kv := range c.mapping(n, what) {
 		k, v := kv[0], kv[1]
 		field, ok := profileKeys[k.Value]
@@ -242,20 +243,6 @@ func (c *configParser) text(k, v *yaml.Node) confValue {
 		return confValue{}
 	}
 	return confValue{text: v.Value, pos: schema.Pos{Line: v.Line, Col: v.Column}}
-}
-
-// yamlLinePrefix matches the position yaml.v3 puts in its syntax errors.
-var yamlLinePrefix = regexp.MustCompile(`^yaml: line (\d+): `)
-
-// configSyntaxError turns a yaml.v3 syntax error into file:line:col:
-// message. yaml.v3 gives no column, so it is 1.
-func configSyntaxError(file string, err error) error {
-	msg := err.Error()
-	if m := yamlLinePrefix.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return schema.Errorf(file, schema.Pos{Line: max(line, 1), Col: 1}, "%s", msg[len(m[0]):])
-	}
-	return schema.Errorf(file, schema.Pos{Line: 1, Col: 1}, "%s", msg)
 }
 
 // quoteNear quotes name and adds a "did you mean" when one of candidates

@@ -212,7 +212,11 @@ func TestConfigErrorsExit2(t *testing.T) {
 			`:3:15: profile "p": insecure: want true or false, not "yes"`},
 		{"unknown default", "default-profile: prdo\nprofiles:\n  prod: {}\n", nil, nil,
 			`:1:18: default-profile: no profile "prdo" (did you mean "prod"?)`},
-		{"syntax", "profiles:\n  p: [\n", nil, nil, "config.yaml:2:1: did not find expected node content"},
+		{"syntax", "profiles:\n  p: [\n", nil, nil,
+			"config.yaml:3:1: yaml: did not find expected node content"},
+		// yaml.v3 says line 3: it counts the line of the "[" from 0.
+		{"unclosed list", "profiles:\n  p:\n    user: a\n    ca-file: [x, y\n    insecure: true\n",
+			nil, nil, "config.yaml:4:1: yaml: did not find expected ',' or ']'"},
 		{"not a mapping", "profiles: [a, b]\n", nil, nil, ":1:11: profiles: want a mapping, not a list"},
 		{"duplicate", "profiles:\n  p: {}\n  p: {}\n", nil, nil, `:3:3: profiles: "p" given twice`},
 		{"list value", "profiles:\n  p:\n    user: [a]\n", nil, nil, ":3:11: user: want a single value"},

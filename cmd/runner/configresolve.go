@@ -1,11 +1,9 @@
 package main
 
 import (
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -92,9 +90,6 @@ func (a *app) resolve(f *connFlags) (*settings, error) {
 	if strings.Contains(s.user.value, ":") {
 		return nil, withCode(exitInvalid,
 			fmt.Errorf("%s: a user name for Basic auth cannot contain \":\"", s.user.from))
-	}
-	if err := checkCAFile(s.caFile); err != nil {
-		return nil, withCode(exitInvalid, err)
 	}
 	if s.insecure, err = a.resolveInsecure(f, p, cfg); err != nil {
 		return nil, withCode(exitInvalid, err)
@@ -277,7 +272,7 @@ func (a *app) resolveKey(f *connFlags, p *profile, cfg *configFile, s *settings)
 // group or others gets a warning, not a refusal: secrets mounted into CI
 // containers often have them.
 func (a *app) readKeyFile(path, from string, s *settings) error {
-	data, err := schema.ReadFile(path, "API key file", maxKeyFile)
+	data, fi, err := schema.ReadFileInfo(path, "API key file", maxKeyFile)
 	if err != nil {
 		return fmt.Errorf("%s: %w", from, err)
 	}
@@ -285,10 +280,9 @@ func (a *app) readKeyFile(path, from string, s *settings) error {
 	if key == "" {
 		return fmt.Errorf("%s %s: the file is empty", from, path)
 	}
-	if fi, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+	if perm := fi.Mode().Perm(); runtime.GOOS != "windows" && perm&0o077 != 0 {
 		fmt.Fprintf(a.stderr, "runner: warning: %s %s: other users of this host may %s the "+
-			"API key (mode %04o); chmod 600 it\n", from, path, access(fi.Mode().Perm()),
-			fi.Mode().Perm())
+			"API key (mode %04o); chmod 600 it\n", from, path, access(perm), perm)
 	}
 	s.key, s.keyFrom = console.Secret(key), from+" "+path
 	return nil
@@ -307,22 +301,6 @@ func access(perm fs.FileMode) string {
 		return "change"
 	}
 	return "reach"
-}
-
-// checkCAFile checks that a CA file holds PEM certificates, so that a bad
-// one is named with the flag, variable or profile key that gave it.
-func checkCAFile(ca setting) error {
-	if ca.value == "" {
-		return nil
-	}
-	data, err := schema.ReadFile(ca.value, "CA file", maxConfigFile)
-	if err != nil {
-		return fmt.Errorf("%s: %w", ca.from, err)
-	}
-	if !x509.NewCertPool().AppendCertsFromPEM(data) {
-		return fmt.Errorf("%s %s: no PEM certificate in it", ca.from, ca.value)
-	}
-	return nil
 }
 
 // userConfigDir is os.UserConfigDir read through a.getenv, so that tests

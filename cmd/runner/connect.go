@@ -158,8 +158,8 @@ func (a *app) connSettings(f *connFlags, c *conn) (*settings, error) {
 }
 
 // newClient checks the connection settings and makes a client with them.
-// It sends nothing. resolve has checked the CA file and the key, so an
-// error of console.New is about the address.
+// It sends nothing. resolve has checked the key, so an error of
+// console.New is about the CA file or the address; either exits 2.
 func newClient(s *settings, speed float64, log *slog.Logger) (*console.Client, error) {
 	if s.url.value == "" {
 		return nil, withCode(exitInvalid, errors.New("no Console address: pass --console-url, "+
@@ -174,7 +174,12 @@ func newClient(s *settings, speed float64, log *slog.Logger) (*console.Client, e
 		CAFile: s.caFile.value, Insecure: s.insecure.value != "",
 		Retry: retryOptions(speed),
 	})
-	if err != nil {
+	var caErr *console.CAFileError
+	switch {
+	case errors.As(err, &caErr):
+		return nil, withCode(exitInvalid,
+			fmt.Errorf("%s %s: %w", s.caFile.from, s.caFile.value, caErr.Err))
+	case err != nil:
 		return nil, withCode(exitInvalid,
 			fmt.Errorf("%s %q: %w", s.url.from, redactURL(s.url.value), err))
 	}
@@ -188,7 +193,7 @@ func newClient(s *settings, speed float64, log *slog.Logger) (*console.Client, e
 func retryOptions(speed float64) console.RetryOptions {
 	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) / speed) }
 	return console.RetryOptions{
-		MaxAttempts:     retryAttempts,
+		MaxAttempts:     console.DefaultMaxAttempts,
 		MaxElapsed:      scale(console.DefaultMaxElapsed),
 		InitialInterval: scale(console.DefaultInitialInterval),
 		MaxInterval:     scale(console.DefaultMaxInterval),
@@ -272,8 +277,12 @@ func loginError(err error, s *settings) error {
 }
 
 // certificateError says what to do about a TLS certificate of the
-// Console that could not be verified, or returns nil for another error.
+// Console that the client refused (console.ErrCertificate), or returns
+// nil for another error. The x509 error it wraps tells why.
 func certificateError(err error, s *settings) error {
+	if !errors.Is(err, console.ErrCertificate) {
+		return nil
+	}
 	var (
 		unknown x509.UnknownAuthorityError
 		host    x509.HostnameError
@@ -293,7 +302,7 @@ func certificateError(err error, s *settings) error {
 	case errors.As(err, &invalid):
 		return fmt.Errorf("the Console's TLS certificate is not valid: %v", invalid)
 	}
-	return nil
+	return fmt.Errorf("cannot verify the Console's TLS certificate: %w", err)
 }
 
 // simulator is a Console simulator serving on loopback.

@@ -5,21 +5,22 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/aipflow/runner/console"
 )
 
-// normalizeURL returns the Console address of s as the client reads it:
-// http:// before an address without a scheme (which assumed reports), and
-// no trailing slash. It reads the address as console.New does, so that
-// runner config shows the address a run uses.
+// normalizeURL returns the Console address of s as the client reads it
+// (console.NormalizeBaseURL), and whether http:// was assumed for an
+// address without a scheme, so that runner config shows the address a
+// run uses. An address the client refuses is left as it is: connecting
+// reports it.
 func normalizeURL(s setting) (_ setting, assumed bool) {
-	v := strings.TrimSpace(s.value)
-	if v == "" {
+	v, err := console.NormalizeBaseURL(s.value)
+	if err != nil {
 		return s, false
 	}
-	if !strings.Contains(v, "://") {
-		v, assumed = "http://"+v, true
-	}
-	s.value = strings.TrimSuffix(v, "/")
+	assumed = !strings.Contains(s.value, "://")
+	s.value = v
 	return s, assumed
 }
 

@@ -98,13 +98,13 @@ func (f *execFlags) check() error {
 func (a *app) execute(ctx context.Context, p *engine.Plan, c *conn, f *execFlags,
 	opts engine.Options) error {
 	store := engine.Store{Dir: f.stateDir}
-	opts.Jobs = consolejobs.Service{Client: c.client}
+	opts.Jobs = &consolejobs.Service{Client: c.client}
 	opts.Env = environ()
 	opts.MaxParallel, opts.Speed = f.maxParallel, c.speed
 	disp := a.startDisplay(p, f.heartbeat, opts.Resume)
 	opts.Observer = disp.event
 	if f.followLogs {
-		opts.OnLog = engineLogs(newLogSink(a.stderr))
+		opts.OnLog = a.logLines()
 	}
 	opts.Logger = a.logger()
 	opts.FailFast, opts.Timeout = f.failFast, f.timeout

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"io"
+	"log/slog"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -16,28 +18,40 @@ func registerFollowLogs(fs *pflag.FlagSet, on *bool) {
 			"each line after its step id (and matrix item)")
 }
 
-// logSink takes one line of the log of a Console job and the workflow
-// step whose job wrote it: "deliver", or "deliver [webi]" for a matrix
-// item. A display that owns the terminal can take the lines with a sink
-// of its own.
-type logSink func(step, line string)
-
-// newLogSink returns a sink that writes each line to w as
-// "step | line", in one Write, so that a stderrStream places it whole
-// (above the live view, or as a JSON object). Control characters of the
-// line, which could move a terminal's cursor or clear its screen, become
-// U+FFFD; a line holding newlines is written as several lines.
-func newLogSink(w io.Writer) logSink {
-	return func(step, line string) {
-		var b strings.Builder
-		for _, part := range strings.Split(strings.TrimRight(line, "\r\n"), "\n") {
-			b.WriteString(step)
-			b.WriteString(" | ")
-			b.WriteString(strings.Map(printable, strings.TrimSuffix(part, "\r")))
-			b.WriteByte('\n')
+// logLines returns the Options.OnLog of --follow-logs. Each line of a
+// Console job's log goes to stderr, which prints it above the live view
+// while one runs: as "step [item] | line", named as the progress lines
+// name steps, or with --log-format json as a JSON object with msg
+// "console log" and the item, step, job and Console step it comes from.
+func (a *app) logLines() func(engine.LogLine) {
+	if a.logFormat == logJSON {
+		log := a.newLogger(slog.LevelInfo)
+		return func(l engine.LogLine) {
+			log.LogAttrs(context.Background(), slog.LevelInfo, "console log", logLineAttrs(l)...)
 		}
-		_, _ = io.WriteString(w, b.String())
 	}
+	w := a.stderr
+	return func(l engine.LogLine) { writeLogLine(w, l) }
+}
+
+// writeLogLine writes a line of a Console job's log to w as
+// "step [item] | line", in one Write, so that a stderrStream places it
+// whole. Control characters of the line, which could move a terminal's
+// cursor or clear its screen, become U+FFFD; a line holding newlines is
+// written as several lines.
+func writeLogLine(w io.Writer, l engine.LogLine) {
+	step := l.Step
+	if l.Item != "" {
+		step += " [" + l.Item + "]"
+	}
+	var b strings.Builder
+	for _, part := range strings.Split(strings.TrimRight(l.Text, "\r\n"), "\n") {
+		b.WriteString(step)
+		b.WriteString(" | ")
+		b.WriteString(strings.Map(printable, strings.TrimSuffix(part, "\r")))
+		b.WriteByte('\n')
+	}
+	_, _ = io.WriteString(w, b.String())
 }
 
 // printable maps the control characters of a log line, but tab, to
@@ -47,16 +61,4 @@ func printable(r rune) rune {
 		return '\uFFFD'
 	}
 	return r
-}
-
-// engineLogs adapts a sink to engine.Options.OnLog, naming each line's
-// step with its matrix item, as the progress lines do.
-func engineLogs(sink logSink) func(engine.LogLine) {
-	return func(l engine.LogLine) {
-		step := l.Step
-		if l.Item != "" {
-			step += " [" + l.Item + "]"
-		}
-		sink(step, l.Text)
-	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -115,17 +116,49 @@ func TestResumeHasFollowLogs(t *testing.T) {
 	}
 }
 
-func TestLogSinkLines(t *testing.T) {
+func TestLogLineText(t *testing.T) {
 	var b bytes.Buffer
-	on := engineLogs(newLogSink(&b))
-	on(engine.LogLine{Step: "deliver", Text: "INFO  step unzip_source started"})
-	on(engine.LogLine{Item: "webi", Step: "analyze", Text: "two\r\nlines\n"})
-	on(engine.LogLine{Step: "deliver", Text: "bell\a and \x1b[2J clear\tand tab"})
+	writeLogLine(&b, engine.LogLine{Step: "deliver", Text: "INFO  step unzip_source started"})
+	writeLogLine(&b, engine.LogLine{Item: "webi", Step: "analyze", Text: "two\r\nlines\n"})
+	writeLogLine(&b, engine.LogLine{Step: "deliver", Text: "bell\a and \x1b[2J clear\tand tab"})
 	want := "deliver | INFO  step unzip_source started\n" +
 		"analyze [webi] | two\n" +
 		"analyze [webi] | lines\n" +
 		"deliver | bell\uFFFD and \uFFFD[2J clear\tand tab\n"
 	if b.String() != want {
-		t.Errorf("sink wrote\n%q\nwant\n%q", b.String(), want)
+		t.Errorf("wrote\n%q\nwant\n%q", b.String(), want)
+	}
+}
+
+// With --log-format json, --follow-logs writes each line of a job's log
+// as a JSON object that names its step, job and Console step.
+func TestRunFollowLogsJSON(t *testing.T) {
+	c := newConsole(t)
+	res := c.simulate(t, "run", archiveExample, "-i", "app=webi", "--follow-logs",
+		"--log-format", "json")
+	if res.code != 0 {
+		t.Fatalf("exit %d, want 0\n%s", res.code, res.stderr)
+	}
+	guid := ""
+	var got []string
+	for _, o := range jsonLines(t, res.stderr) {
+		if msg, _ := o["msg"].(string); strings.Contains(msg, " | ") {
+			t.Errorf("a log line as text in a JSON object: %v", o)
+		}
+		if o["msg"] != "console log" {
+			continue
+		}
+		job, _ := o["job_id"].(string)
+		if o["step"] != "deliver" || job == "" || (guid != "" && job != guid) {
+			t.Errorf("line %v, want step deliver and one job", o)
+		}
+		guid = job
+		line, _ := o["line"].(string)
+		got = append(got, fmt.Sprint(o["console_step"], ": ", strings.Join(strings.Fields(line)[:3], " ")))
+	}
+	if len(got) != 3*7 || got[0] != "unzip_source: INFO step unzip_source" ||
+		got[len(got)-1] != "deliver_version: INFO step deliver_version" {
+		t.Errorf("%d lines, want 3 for each of the 7 Console steps:\n%s", len(got),
+			strings.Join(got, "\n"))
 	}
 }

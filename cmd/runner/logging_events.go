@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/aipflow/runner/engine"
@@ -91,22 +91,15 @@ func (p *progress) record(t time.Time, level slog.Level, msg string, attrs []slo
 	_ = h.Handle(ctx, r) // stderr gone: nowhere to tell
 }
 
-// printLogLine prints a line of a Console job's log, as --follow-logs
-// shows them: text, the line as the caller formatted it, goes to stderr,
-// which prints it above the live view while one runs; with --log-format
-// json the line is a JSON object with msg "console log" and the item,
-// step, job and Console step it comes from.
-func (a *app) printLogLine(l engine.LogLine, text string) {
-	s, ok := a.stderr.(*stderrStream)
-	if !ok || !s.json {
-		fmt.Fprintln(a.stderr, text)
-		return
-	}
-	attrs := make([]slog.Attr, 0, 6)
+// logLineAttrs returns the attributes of a line of a Console job's log
+// in JSON: the item, step, job and Console step it comes from, and the
+// line itself, without its final newline.
+func logLineAttrs(l engine.LogLine) []slog.Attr {
+	attrs := make([]slog.Attr, 0, 5)
 	if l.Item != "" {
 		attrs = append(attrs, slog.String(keyItem, l.Item))
 	}
-	attrs = append(attrs, slog.String(keyStep, l.Step), slog.String(keyJob, l.JobGUID),
-		slog.String(keyConsoleStep, l.ConsoleStep), slog.String(keyLine, l.Text))
-	a.newLogger(slog.LevelInfo).LogAttrs(context.Background(), slog.LevelInfo, "console log", attrs...)
+	return append(attrs, slog.String(keyStep, l.Step), slog.String(keyJob, l.JobGUID),
+		slog.String(keyConsoleStep, l.ConsoleStep),
+		slog.String(keyLine, strings.TrimRight(l.Text, "\r\n")))
 }

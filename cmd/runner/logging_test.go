@@ -206,22 +206,22 @@ func TestLogStreamConvertsLinesToJSON(t *testing.T) {
 
 func TestLogLinesOfConsoleJobs(t *testing.T) {
 	l := engine.LogLine{Item: "a", Step: "analyze", JobGUID: "g1", ConsoleStep: "analyze",
-		Text: "Analysis started"}
+		Text: "Analysis started\n"}
 	for _, format := range []logFormat{logText, logJSON} {
 		var out bytes.Buffer
 		a := &app{stderr: &out, getenv: func(string) string { return "" }, logFormat: format}
 		if err := a.setupOutput(); err != nil {
 			t.Fatal(err)
 		}
-		a.printLogLine(l, "[a] analyze | Analysis started")
+		a.logLines()(l)
 		if format == logText {
-			if got := out.String(); got != "[a] analyze | Analysis started\n" {
+			if got := out.String(); got != "analyze [a] | Analysis started\n" {
 				t.Errorf("text: %q", got)
 			}
 			continue
 		}
 		objs := jsonLines(t, out.String())
-		want := map[string]any{"msg": "console log", "line": l.Text, "job_id": "g1",
+		want := map[string]any{"msg": "console log", "line": "Analysis started", "job_id": "g1",
 			"console_step": "analyze", "item": "a", "step": "analyze"}
 		if len(objs) != 1 {
 			t.Fatalf("json: %d lines, want 1: %s", len(objs), out.String())

@@ -105,39 +105,32 @@ func textLine(r slog.Record, attrs []slog.Attr) string {
 	return b.String()
 }
 
-// retryMessage is the message of console.Client's warning that a request
-// failed and will be sent again, with the attributes method, path,
-// attempt, delay and err.
-const retryMessage = "console request failed; retrying"
-
-// retryLine formats the warning of a retried request as a sentence:
-// "runner: warning: GET /api/jobs/…: HTTP 503 …; retrying in 1.2s
-// (attempt 1 of 4)". It returns "" for any other record, or one that
-// lacks an attribute it needs; textLine then formats it.
+// retryLine formats the warning of a retried request (console.RetryMessage)
+// as a sentence: "runner: warning: GET /api/jobs/…: HTTP 503 …; retrying
+// in 1.2s (attempt 1 of 4)". It returns "" for any other record, or one
+// that lacks an attribute it needs; textLine then formats it.
 func retryLine(r slog.Record, attrs []slog.Attr) string {
-	if r.Message != retryMessage {
+	if r.Message != console.RetryMessage {
 		return ""
 	}
 	v := map[string]slog.Value{}
 	for _, a := range attrs {
 		v[a.Key] = a.Value
 	}
-	method, path, attempt, delay := v["method"], v["path"], v["attempt"], v["delay"]
+	method, path, delay := v["method"], v["path"], v["delay"]
+	attempt, most := v["attempt"], v["max_attempts"]
 	err, hasErr := v["err"]
 	if method.Kind() != slog.KindString || path.Kind() != slog.KindString ||
-		attempt.Kind() != slog.KindInt64 || delay.Kind() != slog.KindDuration || !hasErr {
+		attempt.Kind() != slog.KindInt64 || most.Kind() != slog.KindInt64 ||
+		delay.Kind() != slog.KindDuration || !hasErr {
 		return ""
 	}
 	request := method.String() + " " + path.String()
 	what := strings.TrimPrefix(err.String(), "console: ")
 	what = strings.TrimPrefix(what, request+": ")
 	return fmt.Sprintf("runner: warning: %s: %s; retrying in %s (attempt %d of %d)",
-		request, what, readable(delay.Duration()), attempt.Int64(), retryAttempts)
+		request, what, readable(delay.Duration()), attempt.Int64(), most.Int64())
 }
-
-// retryAttempts is how many times the client sends a request that keeps
-// failing, the first time included: what retryOptions asks for.
-const retryAttempts = console.DefaultMaxAttempts
 
 // qualify returns attrs with their keys prefixed by group, groups opened
 // into their members and values resolved (a secret's LogValue is

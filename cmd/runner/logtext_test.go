@@ -34,18 +34,26 @@ func TestTextHandlerLines(t *testing.T) {
 				slog.Any("err", errors.New("console: GET /api/jobs/g1: HTTP 502 Bad Gateway"))},
 			"runner: warning: session refresh failed job_id=g1: " +
 				"console: GET /api/jobs/g1: HTTP 502 Bad Gateway"},
-		{"retry", slog.LevelWarn, retryMessage,
+		{"retry", slog.LevelWarn, console.RetryMessage,
 			[]slog.Attr{slog.String("method", "POST"), slog.String("path", "/api/jobs"),
-				slog.Int("attempt", 1), slog.Duration("delay", 1234*time.Millisecond),
+				slog.Int("attempt", 1), slog.Int("max_attempts", 4),
+				slog.Duration("delay", 1234*time.Millisecond),
 				slog.Any("err", errors.New("console: POST /api/jobs: HTTP 503 Service Unavailable: busy"))},
 			"runner: warning: POST /api/jobs: HTTP 503 Service Unavailable: busy; " +
 				"retrying in 1.2s (attempt 1 of 4)"},
-		{"retry after a transport error", slog.LevelWarn, retryMessage,
+		{"retry after a transport error", slog.LevelWarn, console.RetryMessage,
+			[]slog.Attr{slog.String("method", "GET"), slog.String("path", "/api/info"),
+				slog.Int("attempt", 2), slog.Int("max_attempts", 6),
+				slog.Duration("delay", 30*time.Second),
+				slog.Any("err", errors.New("dial tcp: connection refused"))},
+			"runner: warning: GET /api/info: dial tcp: connection refused; " +
+				"retrying in 30s (attempt 2 of 6)"},
+		{"retry without its bound", slog.LevelWarn, console.RetryMessage,
 			[]slog.Attr{slog.String("method", "GET"), slog.String("path", "/api/info"),
 				slog.Int("attempt", 2), slog.Duration("delay", 30*time.Second),
 				slog.Any("err", errors.New("dial tcp: connection refused"))},
-			"runner: warning: GET /api/info: dial tcp: connection refused; " +
-				"retrying in 30s (attempt 2 of 4)"},
+			"runner: warning: console request failed; retrying method=GET path=/api/info " +
+				"attempt=2 delay=30s: dial tcp: connection refused"},
 		{"error", slog.LevelError, "journal not written: the run cannot be resumed from here",
 			[]slog.Attr{slog.Any("err", errors.New("disk full"))},
 			"runner: journal not written: the run cannot be resumed from here: disk full"},
@@ -116,6 +124,37 @@ func TestRetryWarningIsPlain(t *testing.T) {
 		if strings.Contains(res.stderr, slogText) {
 			t.Errorf("stderr holds slog's %s:\n%s", slogText, res.stderr)
 		}
+	}
+}
+
+// TestRetryWarningCountsClientAttempts checks that the warning of a
+// retried request counts the attempts the client was given, not the
+// default.
+func TestRetryWarningCountsClientAttempts(t *testing.T) {
+	t.Parallel()
+	var refused atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if refused.Add(1) == 1 {
+			http.Error(w, `{"message":"busy"}`, http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte(`{"apiVersion":"1.29.1"}`))
+	}))
+	t.Cleanup(srv.Close)
+	var out bytes.Buffer
+	c, err := console.New(console.Options{BaseURL: srv.URL, APIKey: testKey,
+		Logger: slog.New(newTextHandler(&out, slog.LevelWarn)),
+		Retry:  console.RetryOptions{MaxAttempts: 2, InitialInterval: time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Info(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := regexp.MustCompile(`^runner: warning: GET /api/: HTTP 503 Service Unavailable: busy; ` +
+		`retrying in \S+ \(attempt 1 of 2\)\n$`)
+	if !want.MatchString(out.String()) {
+		t.Errorf("log %q, want a line matching %s", out.String(), want)
 	}
 }
 

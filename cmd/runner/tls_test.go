@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"net"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -99,6 +100,8 @@ func TestTLSConsoleCertificate(t *testing.T) {
 	caFile := writeIn(t, dir, "console-ca.pem", ca.pem, 0o644)
 	otherCA := writeIn(t, dir, "other-ca.pem", newTestCA(t, "Other CA").pem, 0o644)
 	cfg := writeIn(t, dir, "config.yaml", "profiles:\n  tls:\n    ca-file: console-ca.pem\n", 0o644)
+	none := filepath.Join(dir, "none.pem")
+	notCA := writeIn(t, dir, "not-ca.yaml", "profiles:\n  tls:\n    ca-file: config.yaml\n", 0o644)
 	run := []string{"run", mainWorkflow, "-i", "app=demo-app", "-i", "backup=false",
 		"--speed", "1000"}
 	const warning = "the Console's TLS certificate is not verified"
@@ -119,6 +122,10 @@ func TestTLSConsoleCertificate(t *testing.T) {
 			"--ca-file " + otherCA + " does not hold the authority that signed it", 0},
 		{"not a CA file", nil, []string{"--ca-file", cfg}, exitInvalid,
 			"--ca-file " + cfg + ": no PEM certificate in it", 0},
+		{"no CA file there", map[string]string{envCAFile: none}, nil, exitInvalid,
+			envCAFile + " " + none + ": no such file or directory", 0},
+		{"not a CA file in a profile", nil, []string{"--config", notCA, "--profile", "tls"},
+			exitInvalid, notCA + ":3:14: ca-file " + cfg + ": no PEM certificate in it", 0},
 		{"insecure", nil, []string{"--insecure"}, exitOK, "--insecure: " + warning, 1},
 		{"insecure from the environment", map[string]string{envInsecure: "true"}, nil, exitOK,
 			"AIP_CONSOLE_INSECURE: " + warning, 1},

@@ -8,29 +8,39 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aipflow/runner/console"
 	"github.com/aipflow/runner/engine"
 )
 
-// Service is an engine.JobService backed by a Console client.
+// Service is an engine.JobService backed by a Console client. It is safe
+// for concurrent use; set its fields before the first call, and do not
+// copy it after.
 type Service struct {
 	Client *console.Client
 
 	// ChunkSize is the size of the chunks of source uploads; 0 means
 	// console.DefaultChunkSize.
 	ChunkSize int64
+
+	// LogLines is how many lines one read of a step's log asks for; 0
+	// means console.DefaultLogLines.
+	LogLines int
+
+	mu      sync.Mutex
+	apps    map[string]console.Application // by lower-case GUID; see application
+	listing chan struct{}                  // closed when the listing in progress ends
 }
 
-var _ engine.JobService = Service{}
+var _ engine.JobService = (*Service)(nil)
 
 // SubmitJob schedules a job with POST /api/jobs. An error that says the
 // job may have been submitted (console.ErrOutcomeUnknown) also matches
 // engine.ErrSubmitUnknown.
-func (s Service) SubmitJob(ctx context.Context, jobType string,
+func (s *Service) SubmitJob(ctx context.Context, jobType string,
 	params map[string]string) (engine.JobStart, error) {
 	js, err := s.Client.SubmitJob(ctx, jobType, params)
 	if errors.Is(err, console.ErrOutcomeUnknown) {
@@ -48,7 +58,7 @@ func (e submitUnknown) Error() string { return e.err.Error() }
 func (e submitUnknown) Unwrap() []error { return []error{engine.ErrSubmitUnknown, e.err} }
 
 // WaitJob polls a job until it ends.
-func (s Service) WaitJob(ctx context.Context, jobGUID string, interval time.Duration,
+func (s *Service) WaitJob(ctx context.Context, jobGUID string, interval time.Duration,
 	progress func(engine.JobStatus)) (engine.JobStatus, error) {
 	opts := console.WaitOptions{Interval: interval}
 	if progress != nil {
@@ -62,26 +72,26 @@ func (s Service) WaitJob(ctx context.Context, jobGUID string, interval time.Dura
 }
 
 // CancelJob asks the Console to cancel a job.
-func (s Service) CancelJob(ctx context.Context, jobGUID string) error {
+func (s *Service) CancelJob(ctx context.Context, jobGUID string) error {
 	return s.Client.CancelJob(ctx, jobGUID)
 }
 
 // FindApplication looks an application up by name.
-func (s Service) FindApplication(ctx context.Context,
+func (s *Service) FindApplication(ctx context.Context,
 	name string) (engine.Application, bool, error) {
 	a, ok, err := s.Client.FindApplication(ctx, name)
 	return engine.Application{GUID: a.GUID, Name: a.Name}, ok, err
 }
 
 // FindVersion looks a version up by name.
-func (s Service) FindVersion(ctx context.Context,
+func (s *Service) FindVersion(ctx context.Context,
 	appGUID, name string) (engine.Version, bool, error) {
 	v, ok, err := s.Client.FindVersion(ctx, appGUID, name)
 	return engine.Version{GUID: v.GUID, Name: v.Name, Status: v.Status}, ok, err
 }
 
 // Nodes lists the Console's AIP nodes.
-func (s Service) Nodes(ctx context.Context) ([]engine.AIPNode, error) {
+func (s *Service) Nodes(ctx context.Context) ([]engine.AIPNode, error) {
 	nodes, err := s.Client.Nodes(ctx)
 	out := make([]engine.AIPNode, 0, len(nodes))
 	for _, n := range nodes {
@@ -93,28 +103,78 @@ func (s Service) Nodes(ctx context.Context) ([]engine.AIPNode, error) {
 
 // UploadSource uploads a local archive for an application, looked up by
 // its GUID for the name that the job's sourcePath needs.
-func (s Service) UploadSource(ctx context.Context, appGUID, path string) (engine.Upload, error) {
-	apps, err := s.Client.Applications(ctx)
+func (s *Service) UploadSource(ctx context.Context, appGUID, path string) (engine.Upload, error) {
+	app, err := s.application(ctx, appGUID)
 	if err != nil {
 		return engine.Upload{}, err
 	}
-	i := slices.IndexFunc(apps, func(a console.Application) bool {
-		return strings.EqualFold(a.GUID, appGUID)
-	})
-	if i < 0 {
-		return engine.Upload{}, fmt.Errorf("application %s not found on the Console", appGUID)
-	}
-	up, err := s.Client.Upload(ctx, apps[i].GUID, path, console.UploadOptions{ChunkSize: s.ChunkSize})
+	up, err := s.Client.Upload(ctx, app.GUID, path, console.UploadOptions{ChunkSize: s.ChunkSize})
 	if err != nil {
 		return engine.Upload{}, err
 	}
-	return engine.Upload{AppName: apps[i].Name, FileName: up.FileName, Size: up.FileSize}, nil
+	return engine.Upload{AppName: app.Name, FileName: up.FileName, Size: up.FileSize}, nil
+}
+
+// application returns the application of a GUID. The Console lists
+// applications only all at once, so the list is kept: the uploads of a
+// run, and their retries, list them once, and again only for a GUID the
+// list did not hold. Calls that need a list while one is being made wait
+// for it.
+func (s *Service) application(ctx context.Context, guid string) (console.Application, error) {
+	key := strings.ToLower(guid)
+	for {
+		s.mu.Lock()
+		app, ok := s.apps[key]
+		listing := s.listing
+		if !ok && listing == nil {
+			listing = make(chan struct{})
+			s.listing = listing
+			s.mu.Unlock()
+			return s.list(ctx, guid, listing)
+		}
+		s.mu.Unlock()
+		if ok {
+			return app, nil
+		}
+		// Another call is listing: its list may hold guid. If not, or if
+		// it failed, this call lists them itself.
+		select {
+		case <-listing:
+		case <-ctx.Done():
+			return console.Application{}, context.Cause(ctx)
+		}
+	}
+}
+
+// list lists the applications, keeps them, closes listing and returns
+// the application of guid.
+func (s *Service) list(ctx context.Context, guid string,
+	listing chan struct{}) (console.Application, error) {
+	list, err := s.Client.Applications(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.listing = nil
+	close(listing)
+	if err != nil {
+		return console.Application{}, err
+	}
+	if s.apps == nil {
+		s.apps = make(map[string]console.Application, len(list))
+	}
+	for _, a := range list {
+		s.apps[strings.ToLower(a.GUID)] = a
+	}
+	app, ok := s.apps[strings.ToLower(guid)]
+	if !ok {
+		return console.Application{}, fmt.Errorf("application %s not found on the Console", guid)
+	}
+	return app, nil
 }
 
 // ReadLog reads one page of the main log of a job's step. The first read
 // of a step looks its MAIN_LOG up; until the step has one, the page is
 // empty.
-func (s Service) ReadLog(ctx context.Context, jobGUID, step string,
+func (s *Service) ReadLog(ctx context.Context, jobGUID, step string,
 	cur engine.LogCursor) (engine.LogPage, error) {
 	if cur.Name == "" {
 		l, ok, err := s.Client.FindMainLog(ctx, jobGUID, step)
@@ -123,7 +183,7 @@ func (s Service) ReadLog(ctx context.Context, jobGUID, step string,
 		}
 		cur = engine.LogCursor{Name: l.LogName}
 	}
-	content, err := s.Client.ReadLog(ctx, jobGUID, step, cur.Name, cur.Offset, 0)
+	content, err := s.Client.ReadLog(ctx, jobGUID, step, cur.Name, cur.Offset, s.LogLines)
 	if err != nil {
 		return engine.LogPage{Next: cur}, err
 	}

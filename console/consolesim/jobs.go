@@ -76,7 +76,7 @@ func (s *Server) postJob(c *call) response {
 	}
 
 	j := &job{
-		guid:    newGUID(),
+		guid:    console.NewGUID(),
 		jobType: jobType,
 		kind:    name,
 		params:  params,
@@ -142,7 +142,7 @@ func (s *Server) declaredGUID(name string) string {
 			return j.appGUID
 		}
 	}
-	return newGUID()
+	return console.NewGUID()
 }
 
 // jobVersionFor creates the version a delivering job works on, in status

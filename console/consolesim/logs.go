@@ -40,8 +40,9 @@ const defaultLogLines = 3000
 
 // stepLog returns the lines of the main log of a job's step, whether the
 // step has finished, and whether it has started at all. The lines are
-// made up: a start line, a progress line and, once the step is over, a
-// line telling how it ended.
+// made up: a start line, a line naming the job, Options.LogLines
+// numbered progress lines and, once the step is over, a line telling how
+// it ended.
 func (s *Server) stepLog(j *job, step string) (lines []string, finished, started bool) {
 	i := indexStep(j.steps, step)
 	running := j.started && !j.terminal() && i == j.next
@@ -52,6 +53,9 @@ func (s *Server) stepLog(j *job, step string) (lines []string, finished, started
 	lines = []string{
 		fmt.Sprintf("INFO  step %s started", step),
 		fmt.Sprintf("INFO  job %s (%s) on application %s: %s", j.guid, j.jobType, j.appName, step),
+	}
+	for n := range s.opts.LogLines {
+		lines = append(lines, fmt.Sprintf("INFO  step %s progress %d of %d", step, n+1, s.opts.LogLines))
 	}
 	if running {
 		return lines, false, true

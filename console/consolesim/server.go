@@ -52,6 +52,10 @@ type Options struct {
 	// Logger receives request and job events; nil discards them. The API
 	// key and request bodies are never logged.
 	Logger *slog.Logger
+	// LogLines is how many progress lines the main log of each job step
+	// holds besides its start, job and end lines, so that a test can read
+	// a log of many pages; 0 means none.
+	LogLines int
 }
 
 // Request is one request the server received, as Requests reports it.

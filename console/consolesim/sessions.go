@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/aipflow/runner/console"
 )
 
 // maxSessions bounds the session table: a client without a cookie jar opens
@@ -48,7 +50,7 @@ func (ss *sessions) lookup(r *http.Request, now time.Time, ttl, rotate time.Dura
 	}
 	if since := now.Sub(se.rotated); rotate > 0 && since >= rotate {
 		se.rotated = se.rotated.Add(since / rotate * rotate)
-		se.token = newGUID()
+		se.token = console.NewGUID()
 	}
 	return se
 }
@@ -62,7 +64,7 @@ func (ss *sessions) create(now time.Time, ttl time.Duration) *session {
 	ss.prune(now, ttl)
 	se := &session{
 		id:      strings.ToUpper(randomHex(16)),
-		token:   newGUID(),
+		token:   console.NewGUID(),
 		opened:  now,
 		rotated: now,
 	}

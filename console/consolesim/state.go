@@ -44,7 +44,7 @@ func (s *Server) AddApplication(name string) string {
 	defer s.mu.Unlock()
 	now := s.opts.Now()
 	s.advance(now)
-	return s.addApplication(newGUID(), name, "", now).GUID
+	return s.addApplication(console.NewGUID(), name, "", now).GUID
 }
 
 func (s *Server) addApplication(guid, name, node string, now time.Time) *application {
@@ -116,7 +116,7 @@ func (s *Server) seedVersion(appGUID, name, status string, date time.Time) strin
 
 func (s *Server) addVersion(a *application, name, status string, date time.Time) *console.Version {
 	v := &console.Version{
-		GUID:        newGUID(),
+		GUID:        console.NewGUID(),
 		Name:        name,
 		Title:       name,
 		Status:      status,
@@ -131,7 +131,7 @@ func (s *Server) AddNode(name string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := console.Node{
-		GUID:       newGUID(),
+		GUID:       console.NewGUID(),
 		Name:       name,
 		Scheme:     "http",
 		Host:       name,
@@ -155,14 +155,14 @@ func SeedDemo(s *Server) {
 	s.advance(now)
 	day := 24 * time.Hour
 
-	demo := s.addApplication(newGUID(), "demo-app", "", now).GUID
+	demo := s.addApplication(console.NewGUID(), "demo-app", "", now).GUID
 	s.seedVersion(demo, "v1", "snapshot_done", now.Add(-2*day))
 
-	billing := s.addApplication(newGUID(), "billing", "", now).GUID
+	billing := s.addApplication(console.NewGUID(), "billing", "", now).GUID
 	s.seedVersion(billing, "2024.1", "snapshot_done", now.Add(-30*day))
 	s.seedVersion(billing, "2024.2", statusDelivered, now.Add(-day))
 
-	webi := s.addApplication(newGUID(), "webi", "", now).GUID
+	webi := s.addApplication(console.NewGUID(), "webi", "", now).GUID
 	s.seedVersion(webi, "release-41", "snapshot_done", now.Add(-7*day))
 }
 

@@ -93,7 +93,7 @@ func (s *Server) postUpload(c *call) response {
 	switch {
 	case req.FileName == "" || strings.ContainsAny(req.FileName, `/\`) || req.FileName == "..":
 		return errorf(http.StatusBadRequest, "fileName %q is not a file name", req.FileName)
-	case !archive(req.FileName):
+	case console.ArchiveExt(req.FileName) == "":
 		return errorf(http.StatusBadRequest, "fileName %q: unsupported archive type", req.FileName)
 	case req.FileSize <= 0:
 		return errorf(http.StatusBadRequest, "fileSize %d: must be positive", req.FileSize)
@@ -103,7 +103,7 @@ func (s *Server) postUpload(c *call) response {
 	}
 	s.uploadSeq++
 	u := &upload{created: c.now, seq: s.uploadSeq, ChunkedUpload: console.ChunkedUpload{
-		GUID:              newGUID(),
+		GUID:              console.NewGUID(),
 		FileName:          req.FileName,
 		DestinationFolder: a.Name,
 		ApplicationGUID:   a.GUID,
@@ -115,18 +115,6 @@ func (s *Server) postUpload(c *call) response {
 	s.uploads[u.GUID] = u
 	s.log.Info("upload created", keyApp, a.Name, "file", u.FileName, "size", u.FileSize)
 	return reply(http.StatusCreated, u.ChunkedUpload)
-}
-
-// archive tells whether a file name has an extension the Console
-// extracts.
-func archive(name string) bool {
-	lower := strings.ToLower(name)
-	for _, ext := range []string{".zip", ".tgz", ".gz"} {
-		if strings.HasSuffix(lower, ext) && len(lower) > len(ext) {
-			return true
-		}
-	}
-	return false
 }
 
 // uploadOf returns the upload of a call's path, {app}/upload/{guid}, or
