@@ -68,8 +68,9 @@ type StepResult struct {
 
 	// Detached is true when the runner stopped watching the step's job
 	// without seeing it end and without canceling it, because the Console
-	// could not be polled: the job may still run, and a resumed run
-	// re-attaches to it.
+	// could not be polled: the job may still run; or when the job
+	// completed but the version it made could not be looked up. A resumed
+	// run re-attaches to the job.
 	Detached bool
 
 	// Kept is true for a step that a resumed run kept as an earlier run

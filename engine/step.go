@@ -138,7 +138,10 @@ func (r *runner) job(ctx context.Context, t *task, sr *StepResult) {
 		defer cancel()
 	}
 	if err := r.versionOutputs(ctx, jt, sr); err != nil {
+		// The job completed, but what it made is unknown: a resumed run
+		// re-attaches to it and looks again, rather than submit it anew.
 		sr.State, sr.Reason, sr.Err = Failed, err.Error(), err
+		sr.Detached = true
 		return
 	}
 	r.declaredOutputs(t.node, t.env, st, sr)
