@@ -20,6 +20,10 @@ type Store struct {
 // that has no journal.
 var ErrUnknownRun = errors.New("no such run")
 
+// ErrRunLocked is the cause of the error Store.Lock returns when another
+// process runs or resumes the run.
+var ErrRunLocked = errors.New("another runner process runs it now")
+
 // Path returns the path of the journal of a run.
 func (s Store) Path(runID string) string {
 	return filepath.Join(s.Dir, "runs", runID+".json")

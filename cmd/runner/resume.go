@@ -90,7 +90,19 @@ func (a *app) resume(ctx context.Context, id string, f *resumeFlags) error {
 		return withCode(exitInvalid, fmt.Errorf("--simulate: a simulator started now knows "+
 			"no job of run %s; resume it against the Console it ran against", id))
 	}
-	j, err := loadRun(engine.Store{Dir: f.stateDir}, id)
+	store := engine.Store{Dir: f.stateDir}
+	if _, err := loadRun(store, id); err != nil {
+		return err
+	}
+	// Held until the resume ends: a second resume of the run is refused,
+	// rather than both submitting the steps left. The journal is read
+	// again under the lock, as a resume that just ended may have changed it.
+	unlock, err := store.Lock(id)
+	if err != nil {
+		return withCode(exitInvalid, err)
+	}
+	defer unlock()
+	j, err := loadRun(store, id)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aipflow/runner/engine"
 )
 
 // TestResumeWorkflowMoved checks that a run whose workflow file moved, as
@@ -70,5 +72,36 @@ func TestResumeOfRunWithIgnoredFailures(t *testing.T) {
 	runs := runCLI(t, nil, "runs", "--state-dir", dir)
 	if !strings.Contains(runs.stdout, "7/7") {
 		t.Errorf("runs does not count the ignored failure as done:\n%s", runs.stdout)
+	}
+}
+
+// TestResumeRefusedWhileLocked checks that a resume is refused, sending
+// nothing, while another process holds the run's lock, as a second resume
+// started at the same moment would, and goes on once the lock is free.
+func TestResumeRefusedWhileLocked(t *testing.T) {
+	c := newConsole(t)
+	dir := t.TempDir()
+	c.sim.FailJob("analyze", "snapshot")
+	run := c.simulate(t, "run", mainWorkflow, "-i", "app=demo-app", "--state-dir", dir)
+	if run.code != exitFailed {
+		t.Fatalf("run: exit %d, want 1\n%s", run.code, run.stderr)
+	}
+	c.sim.FailJob("", "")
+	id := runID(t, run.stderr)
+	unlock, err := engine.Store{Dir: dir}.Lock(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := len(c.sim.Requests())
+	res := c.simulate(t, "resume", id, "--state-dir", dir)
+	if res.code != exitInvalid || !strings.Contains(res.stderr, "another runner process runs it now") {
+		t.Errorf("resume of a locked run: exit %d, want 2 saying why\n%s", res.code, res.stderr)
+	}
+	if n := len(c.sim.Requests()); n != sent {
+		t.Errorf("the refused resume sent %d requests", n-sent)
+	}
+	unlock()
+	if res := c.simulate(t, "resume", id, "--state-dir", dir); res.code != 0 {
+		t.Errorf("resume after the lock was freed: exit %d, want 0\n%s", res.code, res.stderr)
 	}
 }

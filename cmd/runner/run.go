@@ -93,6 +93,11 @@ func (a *app) run(ctx context.Context, file string, f *runFlags) error {
 	defer c.close()
 
 	runID := time.Now().UTC().Format("20060102-150405") + "-" + randomHex(3)
+	unlock, err := engine.Store{Dir: f.stateDir}.Lock(runID) // no resume while it runs
+	if err != nil {
+		return withCode(exitInvalid, err)
+	}
+	defer unlock()
 	a.progressf("run %s: workflow %s, %s\n",
 		runID, p.Workflow.Name, plural(len(p.Nodes), "step"))
 	return a.execute(ctx, p, c, &f.execFlags, engine.Options{
