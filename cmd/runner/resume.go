@@ -14,8 +14,9 @@ import (
 
 type resumeFlags struct {
 	execFlags
-	force bool
-	file  string // --file: where the run's workflow file is now
+	force    bool
+	resubmit bool   // --resubmit: submit again the jobs that may have been submitted
+	file     string // --file: where the run's workflow file is now
 }
 
 const resumeLong = `resume goes on with a run that stopped: a CI agent that died, a run that
@@ -44,7 +45,10 @@ resume also refuses (exit 2), before sending anything, a run in which the
 job of a step may have been submitted although the runner never learned
 its GUID: the Console's answer to the POST was lost, or the run stopped
 while the POST was on its way. The Console cannot be asked for such a job.
-Check the Console: --force submits the job again.`
+Check the Console: --resubmit submits the job again.
+
+A run has a lock while a runner process runs or resumes it: a second
+resume started meanwhile is refused (exit 2).`
 
 func (a *app) resumeCmd() *cobra.Command {
 	var f resumeFlags
@@ -78,7 +82,10 @@ func (a *app) resumeCmd() *cobra.Command {
 			"agent); by default the path the run began with")
 	fs.BoolVar(&f.force, "force", false,
 		"resume even when a completed step's definition changed, or the run seems to\n"+
-			"be running still; submit again the jobs that may have been submitted already")
+			"be running still")
+	fs.BoolVar(&f.resubmit, "resubmit", false,
+		"submit again the jobs that may have been submitted already (their POST got no\n"+
+			"answer): check the Console first")
 	return cmd
 }
 
@@ -127,7 +134,7 @@ func (a *app) resume(ctx context.Context, id string, f *resumeFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := a.checkSubmits(p, j, f.force); err != nil {
+	if err := a.checkSubmits(p, j, f.resubmit); err != nil {
 		return err
 	}
 	c, err := a.connectWithin(ctx, &f.conn, f.timeout)
@@ -140,35 +147,35 @@ func (a *app) resume(ctx context.Context, id string, f *resumeFlags) error {
 	a.progressf("resuming run %s: workflow %s, %d of %s done\n",
 		id, p.Workflow.Name, done, plural(total, "step"))
 	return a.execute(ctx, p, c, &f.execFlags, engine.Options{
-		Inputs: inputs, RunID: j.RunID, Source: src, Resume: j, Resubmit: f.force,
+		Inputs: inputs, RunID: j.RunID, Source: src, Resume: j, Resubmit: f.resubmit,
 	})
 }
 
 // checkSubmits refuses, before anything is sent, to resume a run in which
 // jobs may have been submitted without the journal learning their GUIDs:
 // resume could neither wait for them nor know that submitting them again
-// does not run them twice. With force it warns and lets them be submitted
-// again.
-func (a *app) checkSubmits(p *engine.Plan, j *engine.Journal, force bool) error {
+// does not run them twice. With resubmit it warns and lets them be
+// submitted again.
+func (a *app) checkSubmits(p *engine.Plan, j *engine.Journal, resubmit bool) error {
 	err := engine.CheckSubmits(p, j)
 	var se *engine.SubmitUnknownError
 	if !errors.As(err, &se) {
 		return err
 	}
-	if !force {
+	if !resubmit {
 		them := "it"
 		if len(se.Steps) > 1 {
 			them = "them"
 		}
 		return withCode(exitInvalid, fmt.Errorf("%w; the runner cannot look such a job up "+
-			"(Console 1.x lists no jobs): check the Console, then pass --force to submit %s again",
+			"(Console 1.x lists no jobs): check the Console, then pass --resubmit to submit %s again",
 			err, them))
 	}
 	names := make([]string, len(se.Steps))
 	for i, u := range se.Steps {
 		names[i] = u.Name()
 	}
-	fmt.Fprintf(a.stderr, "warning: submitting again (--force) the jobs that may have been "+
+	fmt.Fprintf(a.stderr, "runner: warning: submitting again (--resubmit) the jobs that may have been "+
 		"submitted already: %s\n", strings.Join(names, ", "))
 	return nil
 }
@@ -195,11 +202,11 @@ func resumeHint(err error, res *engine.Result, runID, stateDir string) error {
 	case 1:
 		return addToError(err, fmt.Sprintf("the job of step %s may have been submitted although "+
 			"its POST got no answer: check the Console; if the job is not there, resume with: %s "+
-			"--force, which submits it again", unsure[0], cmd))
+			"--resubmit, which submits it again", unsure[0], cmd))
 	}
 	return addToError(err, fmt.Sprintf("the jobs of steps %s may have been submitted although "+
 		"their POST got no answer: check the Console; if they are not there, resume with: %s "+
-		"--force, which submits them again", strings.Join(unsure, ", "), cmd))
+		"--resubmit, which submits them again", strings.Join(unsure, ", "), cmd))
 }
 
 // loadRun reads the journal of a run. An unknown run id exits 2 with the
@@ -279,8 +286,8 @@ func (a *app) reload(j *engine.Journal, file string, force bool) (*engine.Plan, 
 				"all the same: pass --force to resume anyway, or start a new run",
 				j.RunID, strings.Join(changed, ", ")))
 		}
-		fmt.Fprintf(a.stderr, "runner: warning: keeping the results of changed steps (--force): %s\n",
-			strings.Join(changed, ", "))
+		fmt.Fprintf(a.stderr, "runner: warning: keeping the results of changed steps "+
+			"(--force): %s\n", strings.Join(changed, ", "))
 	}
 	inputs, err := engine.ResolveInputs(p.Workflow, j.Inputs)
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 
 // A job whose POST got no answer may exist on the Console: the run says
 // so instead of offering a plain resume, and resume refuses to submit it
-// again, sending nothing, until --force.
+// again, sending nothing, until --resubmit.
 func TestResumeRefusesJobMaybeSubmitted(t *testing.T) {
 	c := newConsole(t)
 	dir := t.TempDir()
@@ -26,7 +26,7 @@ func TestResumeRefusesJobMaybeSubmitted(t *testing.T) {
 	}
 	id := runID(t, run.stderr)
 	for _, want := range []string{"the job of step backup may have been submitted",
-		"check the Console", "runner resume " + id + " --state-dir " + dir + " --force"} {
+		"check the Console", "runner resume " + id + " --state-dir " + dir + " --resubmit"} {
 		if !strings.Contains(run.stderr, want) {
 			t.Errorf("the run does not say %q:\n%s", want, run.stderr)
 		}
@@ -44,7 +44,7 @@ func TestResumeRefusesJobMaybeSubmitted(t *testing.T) {
 		t.Errorf("resume: exit %d, want 2\n%s", res.code, res.stderr)
 	}
 	for _, want := range []string{"a job may have been submitted already",
-		`step backup (BACKUP {"appGuid":"`, "check the Console", "pass --force to submit it again"} {
+		`step backup (BACKUP {"appGuid":"`, "check the Console", "pass --resubmit to submit it again"} {
 		if !strings.Contains(res.stderr, want) {
 			t.Errorf("resume does not say %q:\n%s", want, res.stderr)
 		}
@@ -53,16 +53,16 @@ func TestResumeRefusesJobMaybeSubmitted(t *testing.T) {
 		t.Errorf("the refused resume sent %d requests, want none", n-sent)
 	}
 
-	res = c.simulate(t, "resume", id, "--state-dir", dir, "--force")
+	res = c.simulate(t, "resume", id, "--state-dir", dir, "--resubmit")
 	if res.code != 0 {
-		t.Fatalf("resume --force: exit %d, want 0\n%s\n%s", res.code, res.stdout, res.stderr)
+		t.Fatalf("resume --resubmit: exit %d, want 0\n%s\n%s", res.code, res.stdout, res.stderr)
 	}
-	want := "submitting again (--force) the jobs that may have been submitted already: backup"
+	want := "submitting again (--resubmit) the jobs that may have been submitted already: backup"
 	if !strings.Contains(res.stderr, want) {
-		t.Errorf("resume --force does not warn %q:\n%s", want, res.stderr)
+		t.Errorf("resume --resubmit does not warn %q:\n%s", want, res.stderr)
 	}
 	if n := c.sim.Stats().Jobs["backup"]; n != 2 {
-		t.Errorf("%d backup jobs created, want 2: the lost one, and the one --force asked for", n)
+		t.Errorf("%d backup jobs created, want 2: the lost one, and the one --resubmit asked for", n)
 	}
 	if !hasRow(res.stdout, "consolidate", "completed") {
 		t.Errorf("the resumed run did not complete:\n%s", res.stdout)
