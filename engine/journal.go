@@ -172,6 +172,7 @@ func parseJournal(data []byte) (*Journal, error) {
 		return nil, corrupt(err)
 	}
 	records := data[dec.InputOffset():]
+	firstLine := bytes.Count(data[:dec.InputOffset()], []byte("\n")) + 1
 	data = doc
 	var head struct {
 		Version json.RawMessage `json:"version"`
@@ -192,7 +193,7 @@ func parseJournal(data []byte) (*Journal, error) {
 	if err := json.Unmarshal(data, &j); err != nil {
 		return nil, corrupt(err)
 	}
-	if err := j.replay(records); err != nil {
+	if err := j.replay(records, firstLine); err != nil {
 		return nil, err
 	}
 	if err := j.check(); err != nil {
@@ -202,9 +203,10 @@ func parseJournal(data []byte) (*Journal, error) {
 }
 
 // replay applies the records appended to a journal's document, one per
-// line. A last line without its newline is a record a crash cut short:
-// it is left out, as the change it records never reached the disk.
-func (j *Journal) replay(records []byte) error {
+// line from line first of the file. A last line without its newline is a
+// record a crash cut short: it is left out, as the change it records
+// never reached the disk.
+func (j *Journal) replay(records []byte, first int) error {
 	lines := bytes.Split(records, []byte("\n"))
 	for i, line := range lines {
 		if len(bytes.TrimSpace(line)) == 0 {
@@ -215,10 +217,10 @@ func (j *Journal) replay(records []byte) error {
 			if i == len(lines)-1 {
 				return nil // cut short
 			}
-			return corrupt(fmt.Errorf("record %d: %v", i+1, err))
+			return fmt.Errorf("corrupt: line %d: not a journal record", first+i)
 		}
 		if err := j.apply(&rec); err != nil {
-			return fmt.Errorf("corrupt: record %d: %v", i+1, err)
+			return fmt.Errorf("corrupt: line %d: %v", first+i, err)
 		}
 	}
 	return nil
@@ -240,11 +242,16 @@ func (j *Journal) apply(rec *journalRecord) error {
 		}
 		var js JournalStep
 		if err := json.Unmarshal(rec.Set, &js); err != nil {
-			return err
+			return errors.New("not a step record")
+		}
+		if js.ID != it.Steps[*rec.Step].ID {
+			return fmt.Errorf("a record of step %q for step %q", js.ID, it.Steps[*rec.Step].ID)
 		}
 		it.Steps[*rec.Step] = js
 	case rec.Outputs != nil:
-		return json.Unmarshal(rec.Outputs, &it.Outputs)
+		if err := json.Unmarshal(rec.Outputs, &it.Outputs); err != nil {
+			return errors.New("not an outputs record")
+		}
 	}
 	return nil
 }

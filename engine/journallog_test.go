@@ -3,9 +3,11 @@ package engine
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -170,5 +172,28 @@ func TestJournalWriteErrorThenWhole(t *testing.T) {
 	}
 	if s := j.Items[0].Steps[0]; s.State != Running || s.Attempts != 1 {
 		t.Errorf("step a %+v, want the change the failed append lost", s)
+	}
+}
+
+// TestJournalRecordOfAnotherStep checks that a record whose step id is not
+// the id of the step it overwrites makes the journal corrupt, naming the
+// line, rather than leaving two steps with one id.
+func TestJournalRecordOfAnotherStep(t *testing.T) {
+	w, path := newTestWriter(t)
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.f.Close()
+	w.f = nil
+	bad := append(bytes.Clone(doc),
+		`{"updated":"2026-12-03T00:00:00Z","item":0,"step":1,"set":{"id":"a","state":"completed"}}`+"\n"...)
+	if err := os.WriteFile(path, bad, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	line := bytes.Count(doc, []byte("\n")) + 1
+	_, err = LoadJournal(path)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("line %d: a record of step \"a\"", line)) {
+		t.Errorf("got %v, want corrupt at line %d", err, line)
 	}
 }
