@@ -3,10 +3,12 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Store is a directory of run journals, the state directory of runner:
@@ -91,4 +93,16 @@ func (s Store) List() (journals []*Journal, bad []error, err error) {
 		return journals[a].Started.After(journals[b].Started)
 	})
 	return journals, bad, nil
+}
+
+// End records in a run's journal that the run ended in state, at ended,
+// as a run does at its end: for a run whose process died after its last
+// step, before it could say so, and whose journal says it runs still.
+func (s Store) End(j *Journal, state RunState, ended time.Time) error {
+	w, err := newJournalWriter(s.Path(j.RunID), j, time.Now, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	w.end(state, ended)
+	return w.flush()
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -118,8 +119,14 @@ func (a *app) resume(ctx context.Context, id string, f *resumeFlags) error {
 			"continue-on-error: nothing to resume\n", id, plural(total, "step"))
 		res := j.Result()
 		// A process killed after its last step, before its last write,
-		// leaves the run running in its journal; its steps say otherwise.
+		// leaves the run running in its journal; its steps say otherwise,
+		// and the journal is told so, for runner runs.
 		res.State = engine.RunCompleted
+		if j.State == engine.RunRunning {
+			if err := store.End(j, engine.RunCompleted, time.Now()); err != nil {
+				fmt.Fprintf(a.stderr, "runner: warning: %v\n", err)
+			}
+		}
 		printSummary(a.stdout, res)
 		meta := runMeta{File: j.File, Resumed: len(j.Resumed)}
 		if err := a.writeReports(&f.execFlags, res, meta, textInputs(j.Inputs)); err != nil {

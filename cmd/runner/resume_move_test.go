@@ -105,3 +105,52 @@ func TestResumeRefusedWhileLocked(t *testing.T) {
 		t.Errorf("resume after the lock was freed: exit %d, want 0\n%s", res.code, res.stderr)
 	}
 }
+
+// TestResumeEndsRunKilledAfterItsLastStep checks that resuming a run whose
+// process died after its last step, before it wrote that the run ended,
+// sends nothing and records the run completed, so that runner runs stops
+// showing it stopped.
+func TestResumeEndsRunKilledAfterItsLastStep(t *testing.T) {
+	c := newConsole(t)
+	dir := t.TempDir()
+	run := c.simulate(t, "run", mainWorkflow, "-i", "app=demo-app", "--state-dir", dir)
+	if run.code != 0 {
+		t.Fatalf("run: exit %d\n%s", run.code, run.stderr)
+	}
+	id := runID(t, run.stderr)
+	setJournal(t, engine.Store{Dir: dir}.Path(id), func(j map[string]any) {
+		j["state"], j["pid"] = "running", 0
+	})
+	if out := runCLI(t, nil, "runs", "--state-dir", dir); !hasField(out.stdout, id, "stopped") {
+		t.Fatalf("runs does not show %s stopped:\n%s", id, out.stdout)
+	}
+	sent := len(c.sim.Requests())
+	res := c.simulate(t, "resume", id, "--state-dir", dir)
+	if res.code != 0 || !strings.Contains(res.stderr, "nothing to resume") {
+		t.Errorf("resume: exit %d, want 0 and nothing to resume\n%s", res.code, res.stderr)
+	}
+	if n := len(c.sim.Requests()); n != sent {
+		t.Errorf("resume sent %d requests, want none", n-sent)
+	}
+	if out := runCLI(t, nil, "runs", "--state-dir", dir); !hasField(out.stdout, id, "completed") {
+		t.Errorf("runs does not show %s completed after the resume:\n%s", id, out.stdout)
+	}
+}
+
+// TestRunsOfCorruptJournalsOnly checks that runs tells a directory whose
+// only journal cannot be read from an empty one.
+func TestRunsOfCorruptJournalsOnly(t *testing.T) {
+	dir := t.TempDir()
+	path := engine.Store{Dir: dir}.Path("20261203-000000-abcdef")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(`{"version":1,`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := runCLI(t, nil, "runs", "--state-dir", dir)
+	if res.code != 0 || !strings.Contains(res.stderr, "no readable runs in "+dir) ||
+		!strings.Contains(res.stderr, path) {
+		t.Errorf("exit %d, want 0, the bad journal named and no readable runs\n%s", res.code, res.stderr)
+	}
+}

@@ -53,7 +53,11 @@ func (a *app) runs(f *runsFlags) error {
 		fmt.Fprintf(a.stderr, "runner: warning: %v\n", err)
 	}
 	if len(journals) == 0 {
-		fmt.Fprintf(a.stderr, "no runs in %s\n", f.stateDir)
+		if len(bad) > 0 {
+			fmt.Fprintf(a.stderr, "no readable runs in %s\n", f.stateDir)
+		} else {
+			fmt.Fprintf(a.stderr, "no runs in %s\n", f.stateDir)
+		}
 		return nil
 	}
 	if f.limit > 0 && len(journals) > f.limit {
