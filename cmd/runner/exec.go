@@ -125,6 +125,9 @@ func (a *app) execute(ctx context.Context, p *engine.Plan, c *conn, f *execFlags
 		meta.Resumed = len(opts.Resume.Resumed) + 1
 	}
 	err = a.outcome(ctx, opts.RunID, res)
+	if a.logFormat == logJSON {
+		a.runLine("", "run ended", opts.RunID, "state", string(res.State), "exit", exitCode(err))
+	}
 	switch {
 	case err == nil || res.JournalErr != nil:
 	case f.conn.simulate && a.simulator == nil:

@@ -35,16 +35,29 @@ func (e *exitError) Unwrap() error { return e.err }
 
 func withCode(code int, err error) error { return &exitError{code: code, err: err} }
 
+// exitCode returns the exit code err maps to, as report does, without
+// printing it.
+func exitCode(err error) int {
+	var ee *exitError
+	switch {
+	case err == nil || errors.Is(err, errStdoutClosed):
+		return exitOK
+	case errors.As(err, &ee):
+		return ee.code
+	}
+	return exitInvalid
+}
+
 // report prints err, if any, and returns its exit code. An error that
 // stdout was closed by its reader ends the command quietly (stdout.go).
 func report(w io.Writer, err error) int {
-	if err == nil || errors.Is(err, errStdoutClosed) {
-		return exitOK
+	code := exitCode(err)
+	if code == exitOK {
+		return code
 	}
-	code := exitInvalid
 	var ee *exitError
 	if errors.As(err, &ee) {
-		code, err = ee.code, ee.err
+		err = ee.err
 	}
 	if err != nil {
 		printErrors(w, err)

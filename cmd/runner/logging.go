@@ -68,6 +68,21 @@ func (a *app) progressf(format string, args ...any) {
 	fmt.Fprintf(a.stderr, format, args...)
 }
 
+// runLine tells of the run as a whole on stderr, unless --quiet: text as
+// it is, or with --log-format json an object whose msg is event, with the
+// run's id and attrs as fields, so that a log collector need not read the
+// text.
+func (a *app) runLine(text, event, runID string, attrs ...any) {
+	if a.quiet {
+		return
+	}
+	if a.logFormat == logJSON {
+		a.newLogger(slog.LevelInfo).Info(event, append([]any{"run_id", runID}, attrs...)...)
+		return
+	}
+	fmt.Fprint(a.stderr, text)
+}
+
 // errorLine prints an error on w, a command's stderr, as it is, or as a
 // JSON object of level ERROR with --log-format json.
 func errorLine(w io.Writer, msg string) {

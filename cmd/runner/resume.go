@@ -151,8 +151,9 @@ func (a *app) resume(ctx context.Context, id string, f *resumeFlags) error {
 	defer c.close()
 
 	done, total := j.Progress()
-	a.progressf("resuming run %s: workflow %s, %d of %s done\n",
-		id, p.Workflow.Name, done, plural(total, "step"))
+	a.runLine(fmt.Sprintf("resuming run %s: workflow %s, %d of %s done\n",
+		id, p.Workflow.Name, done, plural(total, "step")), "run resumed", id,
+		"workflow", p.Workflow.Name, "steps", total, "done", done)
 	return a.execute(ctx, p, c, &f.execFlags, engine.Options{
 		Inputs: inputs, RunID: j.RunID, Source: src, Resume: j, Resubmit: f.resubmit,
 	})

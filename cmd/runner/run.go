@@ -98,8 +98,9 @@ func (a *app) run(ctx context.Context, file string, f *runFlags) error {
 		return withCode(exitInvalid, err)
 	}
 	defer unlock()
-	a.progressf("run %s: workflow %s, %s\n",
-		runID, p.Workflow.Name, plural(len(p.Nodes), "step"))
+	a.runLine(fmt.Sprintf("run %s: workflow %s, %s\n", runID, p.Workflow.Name,
+		plural(len(p.Nodes), "step")), "run started", runID,
+		"workflow", p.Workflow.Name, "steps", len(p.Nodes))
 	return a.execute(ctx, p, c, &f.execFlags, engine.Options{
 		Inputs: inputs, RunID: runID, Source: src,
 	})
