@@ -1,6 +1,9 @@
+//go:build unix
+
 // Command bench measures the runner and prints one table: each row a
 // measurement, its target and whether the target is met. `make bench`
-// builds the runner and go-task and runs it.
+// builds the runner and go-task and runs it. It reads the resource usage
+// of child processes as Unix reports it, so it builds on Unix only.
 //
 // It measures three things:
 //
