@@ -19,6 +19,7 @@ demo: build
 # from AIP_CONSOLE_URL and AIP_CONSOLE_API_KEY, so those are unset here.
 test:
 	$(GO) vet ./...
+	GOOS=windows $(GO) vet ./... # CI agents on Windows run runner too
 	env -u AIP_CONSOLE_URL -u AIP_CONSOLE_API_KEY -u AIP_CONSOLE_USER $(GO) test -race ./...
 
 # The contract suite (contract/doc.go): the client's calls against the
