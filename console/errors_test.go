@@ -73,26 +73,26 @@ func TestStatusErrors(t *testing.T) {
 			name:    "504 HTML with title",
 			handler: fixed(504, "text/html; charset=utf-8", gatewayPage),
 			want: `console: GET /api/: HTTP 504 Gateway Timeout: HTML page "504 Gateway Time-out"` +
-				" (after 4 attempts)",
+				" (after 6 attempts)",
 			ct: "text/html",
 		},
 		{
 			name:    "502 HTML without title or content type",
 			handler: fixed(502, "", "<html>Gateway &amp;\n Time-out</html>"),
 			want: "console: GET /api/: HTTP 502 Bad Gateway: HTML page: Gateway & Time-out" +
-				" (after 4 attempts)",
+				" (after 6 attempts)",
 		},
 		{
 			name:    "500 JSON without message",
 			handler: fixed(500, "application/json", `{"error":"Internal Server Error"}`),
-			want:    "console: GET /api/: HTTP 500 Internal Server Error: Internal Server Error (after 4 attempts)",
+			want:    "console: GET /api/: HTTP 500 Internal Server Error: Internal Server Error (after 6 attempts)",
 			ct:      "application/json",
 		},
 		{
 			name:    "500 body echoing the key",
 			handler: fixed(500, "text/plain", "bad header X-API-KEY: "+testKey),
 			want: "console: GET /api/: HTTP 500 Internal Server Error: bad header X-API-KEY: [redacted]" +
-				" (after 4 attempts)",
+				" (after 6 attempts)",
 			ct: "text/plain",
 		},
 	}

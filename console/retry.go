@@ -14,7 +14,7 @@ import (
 
 // Defaults of RetryOptions.
 const (
-	DefaultMaxAttempts     = 4
+	DefaultMaxAttempts     = 6
 	DefaultMaxElapsed      = 15 * time.Minute
 	DefaultInitialInterval = time.Second
 	DefaultMaxInterval     = 30 * time.Second
@@ -45,7 +45,9 @@ const RetryMessage = "console request failed; retrying"
 // certificate errors are never retried.
 type RetryOptions struct {
 	// MaxAttempts is how many times one call sends its request at most,
-	// the first time included. Default 4; 1 turns retries off.
+	// the first time included. Default 6: a Console behind a proxy that
+	// fails one request in five then fails a call once in 15,000. 1 turns
+	// retries off.
 	MaxAttempts int
 
 	// MaxElapsed bounds the time one call spends on its attempts and the

@@ -137,7 +137,7 @@ func TestRetryBounds(t *testing.T) {
 	}{
 		{"attempts", console.RetryOptions{MaxAttempts: 3, InitialInterval: time.Millisecond},
 			3, "(after 3 attempts)"},
-		{"default attempts", fastRetry, console.DefaultMaxAttempts, "(after 4 attempts)"},
+		{"default attempts", fastRetry, console.DefaultMaxAttempts, "(after 6 attempts)"},
 		{"elapsed", console.RetryOptions{InitialInterval: time.Hour, MaxElapsed: time.Second},
 			1, "HTTP 503 Service Unavailable: down"},
 		{"off", console.RetryOptions{MaxAttempts: 1}, 1, "HTTP 503 Service Unavailable: down"},

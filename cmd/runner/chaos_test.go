@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -16,9 +17,11 @@ import (
 )
 
 // chaosSpeed is how much faster than a Console the chaos simulator runs:
-// a 20 s job step takes 20 ms, and the run's polls and retry pauses are
-// divided likewise by --speed.
-const chaosSpeed = 1000
+// a 20 s job step takes 200 ms, and the run's polls and retry pauses are
+// divided likewise by --speed. Faster, the XSRF token would rotate every
+// 30 ms, less than a login and a POST take under the race detector on a
+// busy machine: a Console whose token outlives no request.
+const chaosSpeed = 100
 
 // TestChaos runs a 10-step workflow over three applications while the
 // Console answers 20% of requests with a 5xx, rotates its XSRF token every
@@ -74,7 +77,8 @@ func TestChaos(t *testing.T) {
 
 	report := filepath.Join(t.TempDir(), "report.json")
 	env := map[string]string{"AIP_CONSOLE_URL": srv.URL, "AIP_CONSOLE_API_KEY": testKey}
-	r := runCLI(t, env, "run", "testdata/chaos/ten-steps.yaml", "--speed", "1000", "--report", report)
+	r := runCLI(t, env, "run", "testdata/chaos/ten-steps.yaml", "--speed", fmt.Sprint(chaosSpeed),
+		"--report", report)
 	if r.code != 0 {
 		t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
