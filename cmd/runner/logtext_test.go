@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -116,7 +117,7 @@ func TestRetryWarningIsPlain(t *testing.T) {
 		t.Fatalf("exit %d, want 0\n%s", res.code, res.stderr)
 	}
 	re := regexp.MustCompile(`(?m)^runner: warning: POST /api/jobs: HTTP 503 Service Unavailable: busy; ` +
-		`retrying in \S+ \(attempt 1 of 4\)$`)
+		`retrying in \S+ \(attempt 1 of ` + strconv.Itoa(console.DefaultMaxAttempts) + `\)$`)
 	if !re.MatchString(res.stderr) {
 		t.Errorf("stderr has no line matching %s:\n%s", re, res.stderr)
 	}
