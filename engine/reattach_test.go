@@ -44,6 +44,29 @@ func (d *dying) WaitJob(ctx context.Context, guid string, _ time.Duration,
 
 func (d *dying) CancelJob(context.Context, string) error { return nil }
 
+// runKilled runs src with a journal at path until want of its jobs are
+// being polled, then stops it as if its process died there, and returns
+// the journal as that process left it on disk.
+func (w *world) runKilled(t *testing.T, src string, in map[string]string, path string,
+	want int) *engine.Journal {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d := &dying{JobService: w.jobs, journal: path, copy: filepath.Join(t.TempDir(), "killed.json"),
+		want: want, stop: cancel}
+	w.run(t, ctx, src, in, func(o *engine.Options) {
+		o.Jobs, o.RunID, o.JournalPath, o.CancelWait = d, "r1", path, 10*time.Millisecond
+	})
+	if d.err != nil {
+		t.Fatal(d.err)
+	}
+	killed, err := engine.LoadJournal(d.copy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return killed
+}
+
 func copyFile(from, to string) error {
 	in, err := os.Open(from)
 	if err != nil {
@@ -83,22 +106,8 @@ outputs:
 
 func TestResumeReattachesRunningJobs(t *testing.T) {
 	w := newSlowWorld(t, 20*time.Millisecond, "app1", "app2")
-	dir := t.TempDir()
-	path := filepath.Join(dir, "runs", "r1.json")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	d := &dying{JobService: w.jobs, journal: path, copy: filepath.Join(dir, "killed.json"),
-		want: 2, stop: cancel}
-	w.run(t, ctx, fleet, nil, func(o *engine.Options) {
-		o.Jobs, o.RunID, o.JournalPath, o.CancelWait = d, "r1", path, 10*time.Millisecond
-	})
-	if d.err != nil {
-		t.Fatal(d.err)
-	}
-	killed, err := engine.LoadJournal(d.copy)
-	if err != nil {
-		t.Fatal(err)
-	}
+	path := filepath.Join(t.TempDir(), "runs", "r1.json")
+	killed := w.runKilled(t, fleet, nil, path, 2)
 	running := map[string]string{} // item -> GUID of add's job
 	for _, it := range killed.Items {
 		if s := it.Steps[1]; s.State == engine.Running && s.JobGUID != "" {
@@ -214,8 +223,7 @@ func (lostPolls) WaitJob(context.Context, string, time.Duration,
 
 func TestResumeInterruptedAtOnceCancelsReattachedJobs(t *testing.T) {
 	w := newSlowWorld(t, 50*time.Millisecond, "app1")
-	dir := t.TempDir()
-	path := filepath.Join(dir, "runs", "r1.json")
+	path := filepath.Join(t.TempDir(), "runs", "r1.json")
 	src := `version: 1
 name: interrupted
 inputs: {app: {type: string}}
@@ -229,17 +237,7 @@ steps:
     with: {appGuid: "${{ inputs.app }}"}
 `
 	in := map[string]string{"app": w.apps["app1"]}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	d := &dying{JobService: w.jobs, journal: path, copy: filepath.Join(dir, "killed.json"),
-		want: 1, stop: cancel}
-	w.run(t, ctx, src, in, func(o *engine.Options) {
-		o.Jobs, o.RunID, o.JournalPath, o.CancelWait = d, "r1", path, 10*time.Millisecond
-	})
-	j, err := engine.LoadJournal(d.copy)
-	if err != nil || d.err != nil {
-		t.Fatal(err, d.err)
-	}
+	j := w.runKilled(t, src, in, path, 1)
 
 	// A resume interrupted before it starts still watches the job it
 	// re-attaches to, and cancels it as an interrupt does.

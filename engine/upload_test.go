@@ -145,22 +145,8 @@ func TestSourceUploadFailureFailsStep(t *testing.T) {
 func TestResumeDoesNotUploadAgain(t *testing.T) {
 	w := newSlowWorld(t, 20*time.Millisecond, "webi")
 	src := deliverArchive(writeArchive(t, "app.zip"), "")
-	dir := t.TempDir()
-	path := filepath.Join(dir, "runs", "r1.json")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	d := &dying{JobService: w.jobs, journal: path, copy: filepath.Join(dir, "killed.json"),
-		want: 1, stop: cancel}
-	w.run(t, ctx, src, nil, func(o *engine.Options) {
-		o.Jobs, o.RunID, o.JournalPath, o.CancelWait = d, "r1", path, 10*time.Millisecond
-	})
-	if d.err != nil {
-		t.Fatal(d.err)
-	}
-	killed, err := engine.LoadJournal(d.copy)
-	if err != nil {
-		t.Fatal(err)
-	}
+	path := filepath.Join(t.TempDir(), "runs", "r1.json")
+	killed := w.runKilled(t, src, nil, path, 1)
 	res, _ := w.run(t, context.Background(), src, nil, func(o *engine.Options) {
 		o.RunID, o.JournalPath, o.Resume = "r1", path, killed
 	})
