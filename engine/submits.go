@@ -35,11 +35,15 @@ type UnknownSubmit struct {
 }
 
 // Name returns the step's id, followed by its matrix item in brackets.
-func (u UnknownSubmit) Name() string {
-	if u.Item == "" {
-		return u.Step
+func (u UnknownSubmit) Name() string { return StepName(u.Step, u.Item) }
+
+// StepName is how messages name a step of a run: its id, followed by its
+// matrix item in brackets in a matrix run, as in "deliver [webi]".
+func StepName(step, item string) string {
+	if item == "" {
+		return step
 	}
-	return u.Step + " [" + u.Item + "]"
+	return step + " [" + item + "]"
 }
 
 // Error names each step and the request it sent, one after the other.

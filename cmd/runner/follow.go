@@ -40,10 +40,7 @@ func (a *app) logLines() func(engine.LogLine) {
 // cursor or clear its screen, become U+FFFD; a line holding newlines is
 // written as several lines.
 func writeLogLine(w io.Writer, l engine.LogLine) {
-	step := l.Step
-	if l.Item != "" {
-		step += " [" + l.Item + "]"
-	}
+	step := engine.StepName(l.Step, l.Item)
 	var b strings.Builder
 	for _, part := range strings.Split(strings.TrimRight(l.Text, "\r\n"), "\n") {
 		b.WriteString(step)

@@ -217,10 +217,7 @@ type liveJobs struct {
 func (l *liveJobs) see(e engine.Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	key := e.Step
-	if e.Item != "" {
-		key = e.Step + " [" + e.Item + "]"
-	}
+	key := engine.StepName(e.Step, e.Item)
 	switch {
 	case e.State == engine.Running && e.JobGUID != "":
 		if l.jobs == nil {
@@ -387,11 +384,7 @@ func canceledJobs(res *engine.Result) (confirmed, unconfirmed []string) {
 			if s.JobGUID == "" || s.State != engine.Canceled && !s.CancelUnconfirmed {
 				continue
 			}
-			name := s.ID
-			if it.Label != "" {
-				name += " [" + it.Label + "]"
-			}
-			entry := fmt.Sprintf("%s (%s)", s.JobGUID, name)
+			entry := fmt.Sprintf("%s (%s)", s.JobGUID, engine.StepName(s.ID, it.Label))
 			if s.CancelUnconfirmed {
 				unconfirmed = append(unconfirmed, entry)
 			} else {

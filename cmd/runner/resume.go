@@ -200,7 +200,7 @@ func resumeHint(err error, res *engine.Result, runID, stateDir string) error {
 	for _, it := range res.Items {
 		for _, s := range it.Steps {
 			if s.SubmitUnknown {
-				unsure = append(unsure, engine.UnknownSubmit{Item: it.Label, Step: s.ID}.Name())
+				unsure = append(unsure, engine.StepName(s.ID, it.Label))
 			}
 		}
 	}
