@@ -103,15 +103,20 @@ func (p *Plan) DryRunEnv(inputs map[string]any, env map[string]string, now time.
 		if hasItem {
 			d.env["item"] = item
 		}
+		// Every condition first: a step's parameters may read a step
+		// that comes later in the file and that the inputs skip.
 		d.skipped = map[string]bool{}
-		for _, n := range p.Nodes {
-			if c, _ := d.condition(n); c.Outcome == WouldSkip {
+		conds := make([]DryCondition, len(p.Nodes))
+		problems := make([]string, len(p.Nodes))
+		for i, n := range p.Nodes {
+			conds[i], problems[i] = d.condition(n)
+			if conds[i].Outcome == WouldSkip {
 				d.skipped[n.ID()] = true
 			}
 		}
 		out := make([]*DryStep, 0, len(p.Nodes))
-		for _, n := range p.Nodes {
-			out = append(out, d.step(n))
+		for i, n := range p.Nodes {
+			out = append(out, d.step(n, conds[i], problems[i]))
 		}
 		return out
 	}
@@ -158,7 +163,9 @@ func dryEnv(p *Plan, inputs map[string]any, env map[string]string, now time.Time
 	}
 }
 
-func (d *dryRunner) step(n *Node) *DryStep {
+// step works out what the run would do of step n, whose condition is
+// cond, or cannot be evaluated for condProblem.
+func (d *dryRunner) step(n *Node, cond DryCondition, condProblem string) *DryStep {
 	ds := &DryStep{
 		ID: n.ID(), Kind: n.Step.Job, JobType: n.Step.Job, Wave: n.Wave + 1,
 		Deps: append([]Edge(nil), n.Deps...),
@@ -166,8 +173,7 @@ func (d *dryRunner) step(n *Node) *DryStep {
 	if n.Step.Query != "" {
 		ds.Kind = "query " + n.Step.Query
 	}
-	var condProblem string
-	ds.If, condProblem = d.condition(n)
+	ds.If = cond
 	params, problems := d.params(n)
 	if ds.JobType != "" {
 		if n.Step.Source != nil {
